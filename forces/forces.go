@@ -122,7 +122,8 @@ type Group struct {
 	// the item still counts as what it was until the conversion completes.
 	Converting bool
 	Count      int
-	// UIDs are the members' identifiers, sorted; len(UIDs) == Count.
+	// UIDs are the members' identifiers, sorted; len(UIDs) == Count. A
+	// state produced only for counting a series may leave UIDs nil.
 	UIDs []string
 	// Origin says where the group was declared or last changed
 	// ("us-2020.yaml:7", "event 2013-04-02"), for explanations.
