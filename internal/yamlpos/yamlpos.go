@@ -13,6 +13,7 @@
 package yamlpos
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"reflect"
@@ -199,7 +200,10 @@ func keyPos(k, v *yaml.Node) *yaml.Node {
 	return &yaml.Node{Kind: v.Kind, Tag: v.Tag, Line: k.Line, Column: k.Column, Content: v.Content}
 }
 
-var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
+var (
+	unmarshalerType     = reflect.TypeFor[yaml.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
 
 // checkFields walks the node tree beside the Go type and reports every
 // mapping key the type does not declare, with suggestions.
@@ -214,6 +218,14 @@ func (d *Doc) checkFields(path string, n *yaml.Node, t reflect.Type, errs *Error
 	}
 	if reflect.PointerTo(t).Implements(unmarshalerType) || t.Implements(unmarshalerType) {
 		return // the type checks its own fields
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" && reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		// A scalar read through UnmarshalText (a civil date): yaml.v3
+		// reports its errors without a line, so try it here first.
+		if err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
+			*errs = append(*errs, &Error{File: d.File, Line: n.Line, Col: n.Column, Path: path, Msg: err.Error()})
+		}
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:

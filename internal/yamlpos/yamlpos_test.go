@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/tally-project/tally/civil"
 )
 
 type limit struct {
@@ -69,6 +71,20 @@ func TestSyntaxErrorHasLine(t *testing.T) {
 	var v doc
 	_, err := Load("t.yaml", []byte("id: x\nlimits: [\n"), &v)
 	if err == nil || !strings.HasPrefix(err.Error(), "t.yaml:") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestImpossibleDateNamesLineAndPath(t *testing.T) {
+	type dated struct {
+		On civil.Date `yaml:"on"`
+	}
+	type doc struct {
+		Events []dated `yaml:"events"`
+	}
+	var v doc
+	_, err := Load("d.yaml", []byte("events:\n  - on: 2021-02-03\n  - on: 2021-02-30\n"), &v)
+	if err == nil || !strings.HasPrefix(err.Error(), "d.yaml:3:9: events[1].on: ") {
 		t.Fatalf("got %v", err)
 	}
 }
