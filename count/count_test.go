@@ -394,7 +394,7 @@ func TestJSONShape(t *testing.T) {
 	}
 	var m struct {
 		Treaty, Party, Date string
-		Limits             []map[string]any
+		Limits              []map[string]any
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
