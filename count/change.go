@@ -103,8 +103,8 @@ func option(p Part, over int64) Option {
 	if p.Note != "" {
 		o.Text += " [" + p.Note + "]"
 	}
-	if p.ReadsWarheads && p.Warheads != forces.NoLoading && p.Warheads > 1 {
-		per := int64(p.Warheads - 1)
+	if wh := p.Group.Warheads; p.ReadsWarheads && !p.Assumed && wh != forces.NoLoading && wh > 1 {
+		per := int64(wh - 1)
 		missiles := int((over + per - 1) / per)
 		if missiles > p.Items {
 			missiles = p.Items
@@ -114,10 +114,10 @@ func option(p Part, over int64) Option {
 		if int64(each) > per {
 			each = int(per)
 		}
-		d := &Download{Missiles: missiles, PerMissile: each, From: p.Warheads, Closes: int64(missiles) * int64(each)}
+		d := &Download{Missiles: missiles, PerMissile: each, From: wh, Closes: int64(missiles) * int64(each)}
 		o.Download = d
 		o.Text += fmt.Sprintf("; or download %d from each of %d missiles (%d → %d warheads): closes %s",
-			d.PerMissile, d.Missiles, p.Warheads, p.Warheads-d.PerMissile, treaty.FormatInt(d.Closes))
+			d.PerMissile, d.Missiles, wh, wh-d.PerMissile, treaty.FormatInt(d.Closes))
 	}
 	return o
 }

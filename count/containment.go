@@ -7,58 +7,75 @@ import (
 	"github.com/tally-project/tally/internal/expr"
 )
 
-// pieces splits the state's groups by their containment facts: for each
-// group, how many of its items are contained (held by a carrier) and how
-// many loaded (holding an item), under the treaty's pairs. Work is per
-// group, except for explicit carrier UIDs, which are looked up among the
-// carriers' UIDs.
-func (e *engine) pieces(s *forces.State) []*piece {
-	groups := s.Groups
-	var contained, loaded []int
-	var assumed []*piece
-	if len(e.set.Pairs) > 0 {
-		contained = make([]int, len(groups))
-		loaded = make([]int, len(groups))
-		for _, p := range e.set.Pairs {
-			e.pair(p, groups, contained, loaded)
-			if p.AssumeLoaded {
-				// Every carrier left empty holds an assumed item of its
-				// own type; the carrier is then loaded.
-				for i, g := range groups {
-					if g.Kind != p.In || !p.Statuses[g.Status] {
-						continue
-					}
-					if empty := g.Count - loaded[i]; empty > 0 {
-						assumed = append(assumed, &piece{g: g, idx: i, kind: p.Item, n: empty, contained: true, assumed: true, split: true})
-						loaded[i] = g.Count
-					}
-				}
+// containment works out, for each group of the state, how many of its
+// items are contained (held by a carrier) and how many loaded (holding an
+// item) under the treaty's pairs, and the assumed items of carriers
+// taken to be loaded. Work is per group, except for explicit carrier UIDs,
+// which are looked up among the carriers' UIDs. Both slices are nil when
+// the treaty declares no containment.
+func (e *engine) containment(groups []*forces.Group) (contained, loaded []int, assumed []piece) {
+	if len(e.set.Pairs) == 0 {
+		return nil, nil, nil
+	}
+	contained = make([]int, len(groups))
+	loaded = make([]int, len(groups))
+	for _, p := range e.set.Pairs {
+		e.pair(p, groups, contained, loaded)
+		if !p.AssumeLoaded {
+			continue
+		}
+		// Every carrier left empty holds an assumed item of its own type;
+		// the carrier is then loaded.
+		for i, g := range groups {
+			if g.Kind != p.In || !p.Statuses[g.Status] {
+				continue
+			}
+			if empty := g.Count - loaded[i]; empty > 0 {
+				assumed = append(assumed, piece{g: g, idx: i, kind: p.Item, n: empty, contained: true, assumed: true, split: true})
+				loaded[i] = g.Count
 			}
 		}
 	}
-	out := make([]*piece, 0, len(groups)+len(assumed))
+	return contained, loaded, assumed
+}
+
+// eachPiece calls f for every piece of the state, in state order, then
+// for the assumed ones: a group whole, or split by its containment facts
+// (contained and loaded, contained only, loaded only, neither). The piece
+// passed to f is reused: copy it to keep it.
+func eachPiece(groups []*forces.Group, contained, loaded []int, assumed []piece, f func(*piece) error) error {
+	var pc piece
 	for i, g := range groups {
 		if g.Count <= 0 {
 			continue
 		}
-		if contained == nil {
-			out = append(out, &piece{g: g, idx: i, kind: g.Kind, n: g.Count})
+		if contained == nil || (contained[i] == 0 && loaded[i] == 0) {
+			pc = piece{g: g, idx: i, kind: g.Kind, n: g.Count}
+			if err := f(&pc); err != nil {
+				return err
+			}
 			continue
 		}
 		c, l, n := contained[i], loaded[i], g.Count
 		both := min(c, l)
-		for _, part := range [4]struct {
-			n          int
-			cont, load bool
-		}{
-			{both, true, true}, {c - both, true, false}, {l - both, false, true}, {n - c - l + both, false, false},
-		} {
-			if part.n > 0 {
-				out = append(out, &piece{g: g, idx: i, kind: g.Kind, n: part.n, contained: part.cont, loaded: part.load, split: part.n < n})
+		parts := [4]int{both, c - both, l - both, n - c - l + both}
+		for k, m := range parts {
+			if m <= 0 {
+				continue
+			}
+			pc = piece{g: g, idx: i, kind: g.Kind, n: m, contained: k < 2, loaded: k == 0 || k == 2, split: m < n}
+			if err := f(&pc); err != nil {
+				return err
 			}
 		}
 	}
-	return append(out, assumed...)
+	for i := range assumed {
+		pc = assumed[i]
+		if err := f(&pc); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pair matches the items of one containment pair to their carriers,
@@ -81,9 +98,12 @@ func (e *engine) pair(p *expr.Pair, groups []*forces.Group, contained, loaded []
 	}
 	// Explicit carrier UIDs pair exactly.
 	var pool []int // items left to match by type
-	want := map[string][]int{}
+	var want map[string][]int
 	for _, i := range items {
 		if c := groups[i].Carrier; c != "" {
+			if want == nil {
+				want = map[string][]int{}
+			}
 			want[c] = append(want[c], i)
 		} else {
 			pool = append(pool, i)
@@ -131,48 +151,61 @@ func (e *engine) pair(p *expr.Pair, groups []*forces.Group, contained, loaded []
 		typ    string
 		status forces.Status
 	}
-	byItem := map[bucketKey][]int{}
+	type bucket struct{ items, carriers []int }
+	buckets := map[bucketKey]*bucket{}
 	for _, i := range pool {
 		g := groups[i]
 		k := bucketKey{g.Type, g.Status}
-		byItem[k] = append(byItem[k], i)
+		b := buckets[k]
+		if b == nil {
+			b = &bucket{}
+			buckets[k] = b
+		}
+		b.items = append(b.items, i)
 	}
-	byCarrier := map[bucketKey][]int{}
 	for _, ci := range carriers {
 		g := groups[ci]
-		k := bucketKey{g.Type, g.Status}
-		if _, ok := byItem[k]; ok {
-			byCarrier[k] = append(byCarrier[k], ci)
+		if b := buckets[bucketKey{g.Type, g.Status}]; b != nil {
+			b.carriers = append(b.carriers, ci)
 		}
 	}
-	for k, its := range byItem {
-		cs := byCarrier[k]
+	free := func(i int) int { return groups[i].Count - contained[i] }
+	room := func(ci int) int { return groups[ci].Count - loaded[ci] }
+	match := func(i, ci int) {
+		n := min(free(i), room(ci))
+		contained[i] += n
+		loaded[ci] += n
+	}
+	for _, b := range buckets {
+		its, cs := b.items, b.carriers
 		if len(cs) == 0 {
 			continue
 		}
-		sort.SliceStable(its, func(a, b int) bool { return groups[its[a]].Warheads > groups[its[b]].Warheads })
-		free := func(i int) int { return groups[i].Count - contained[i] }
-		room := func(ci int) int { return groups[ci].Count - loaded[ci] }
-		match := func(i, ci int) {
-			n := min(free(i), room(ci))
-			contained[i] += n
-			loaded[ci] += n
-		}
-		// Same site.
-		bySite := map[string][]int{}
-		for _, ci := range cs {
-			if s := groups[ci].Site; s != "" {
-				bySite[s] = append(bySite[s], ci)
+		sort.Slice(its, func(a, c int) bool {
+			wa, wc := groups[its[a]].Warheads, groups[its[c]].Warheads
+			return wa > wc || (wa == wc && its[a] < its[c])
+		})
+		// Same site: carriers chained per site, in state order (1-based
+		// links, 0 ends a chain).
+		head := make(map[string]int32, len(cs))
+		next := make([]int32, len(cs))
+		noSite := false
+		for j := len(cs) - 1; j >= 0; j-- {
+			s := groups[cs[j]].Site
+			if s == "" {
+				noSite = true
+				continue
 			}
+			next[j] = head[s]
+			head[s] = int32(j + 1)
 		}
 		for _, i := range its {
-			if s := groups[i].Site; s != "" {
-				for _, ci := range bySite[s] {
-					if free(i) == 0 {
-						break
-					}
-					match(i, ci)
-				}
+			s := groups[i].Site
+			if s == "" {
+				continue
+			}
+			for j := head[s]; j != 0 && free(i) > 0; j = next[j-1] {
+				match(i, cs[j-1])
 			}
 		}
 		// An item without a site goes into any carrier; a carrier without
@@ -187,6 +220,9 @@ func (e *engine) pair(p *expr.Pair, groups []*forces.Group, contained, loaded []
 				}
 				match(i, ci)
 			}
+		}
+		if !noSite {
+			continue
 		}
 		for _, ci := range cs {
 			if groups[ci].Site != "" {

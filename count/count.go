@@ -140,9 +140,6 @@ type Part struct {
 	ReadsWarheads bool
 	// Assumed: the items are assumed in empty carriers, not listed.
 	Assumed bool
-	// Warheads is the group's declared warheads per item, or
-	// forces.NoLoading.
-	Warheads int
 }
 
 // MarshalJSON writes a part with its group's label and origin and its
@@ -267,9 +264,8 @@ func evaluate(t *treaty.Treaty, s *forces.State, date civil.Date, explain bool) 
 		memo:   make([]map[string]memoEntry, len(t.Compiled().Exprs)),
 		totals: make([]int64, len(t.Totals)),
 	}
-	if explain {
-		e.parts = make([][]Part, len(t.Totals))
-	}
+	e.akey = e.attrsKey
+	e.outcomes = map[forces.Kind]map[string]*outcome{}
 	r := &Result{
 		Treaty: t.ID, Party: s.Party, PartyID: p.ID, Date: date,
 		Reading: s.Reading, Snapshot: s.Snapshot, Status: t.Status(date),
@@ -277,6 +273,7 @@ func evaluate(t *treaty.Treaty, s *forces.State, date civil.Date, explain bool) 
 	if err := e.run(s, r); err != nil {
 		return nil, err
 	}
+	byTotal := e.partsByTotal()
 	for i, tot := range t.Totals {
 		r.Totals = append(r.Totals, TotalResult{ID: tot.ID, Name: tot.Name, Unit: tot.Unit, Value: e.totals[i]})
 	}
@@ -298,7 +295,7 @@ func evaluate(t *treaty.Treaty, s *forces.State, date civil.Date, explain bool) 
 			lr.MarginLow = &low
 		}
 		if explain {
-			lr.Explain = e.parts[ti]
+			lr.Explain = byTotal[ti]
 		}
 		r.Limits = append(r.Limits, lr)
 	}
@@ -327,7 +324,6 @@ type piece struct {
 	n                          int
 	loaded, contained, assumed bool
 	split                      bool // n < the group's count
-	attrsKey                   string
 }
 
 type engine struct {
@@ -339,15 +335,30 @@ type engine struct {
 	buf     []byte
 	item    expr.Item
 	cur     *piece
-	totals  []int64
-	parts   [][]Part
+	akey    func() string // e.attrsKey, bound once
+	// attrsKeys caches Attrs.Key per group, for expressions that read type
+	// as a whole.
+	attrsKeys map[*forces.Group]string
+	kbuf      []byte
+	// outcomes memoises each kind's outcome by the values its rules read.
+	outcomes map[forces.Kind]map[string]*outcome
+	totals   []int64
+	// parts collects explanation parts of every total in one slice, in
+	// the order they are made; partTotal says which total each is for.
+	parts     []Part
+	partTotal []int32
 }
 
 func (e *engine) attrsKey() string {
-	if e.cur.attrsKey == "" {
-		e.cur.attrsKey = "#" + e.cur.g.Attrs.Key()
+	k, ok := e.attrsKeys[e.cur.g]
+	if !ok {
+		if e.attrsKeys == nil {
+			e.attrsKeys = map[*forces.Group]string{}
+		}
+		k = "#" + e.cur.g.Attrs.Key()
+		e.attrsKeys[e.cur.g] = k
 	}
-	return e.cur.attrsKey
+	return k
 }
 
 // setItem makes pc the item expressions see.
@@ -367,7 +378,7 @@ func (e *engine) setItem(pc *piece) {
 
 // eval evaluates slot for the current item, memoised by what it reads.
 func (e *engine) eval(s expr.Slot) (ref.Val, error) {
-	e.buf = s.Key(e.buf[:0], &e.item, e.attrsKey)
+	e.buf = s.Key(e.buf[:0], &e.item, e.akey)
 	m := e.memo[s.Index]
 	if m == nil {
 		m = map[string]memoEntry{}
@@ -419,71 +430,142 @@ func (e *engine) evalInt(r *expr.Rule, where string, s expr.Slot) (int64, error)
 	return n, nil
 }
 
+// outcome is what every rule does with one item: the units it adds to
+// each total, the quotas it enters with its order keys, the requirements
+// it fails.
+type outcome struct {
+	adds []struct {
+		rule          *expr.Rule
+		total         int
+		units         int64
+		readsWarheads bool
+	}
+	quotas []struct {
+		rule *expr.Rule
+		keys []ref.Val
+	}
+	fails []struct {
+		rule  *expr.Rule
+		check int
+	}
+}
+
+// outcome evaluates rules for the current item.
+func (e *engine) outcome(rules []*expr.Rule) (*outcome, error) {
+	oc := &outcome{}
+	for _, cr := range rules {
+		if cr.Parties != nil && !cr.Parties[e.party] {
+			continue
+		}
+		ok, err := e.evalBool(cr, "when", cr.When)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		for _, c := range cr.Counts {
+			u, err := e.evalInt(cr, c.Path, c.Units)
+			if err != nil {
+				return nil, err
+			}
+			oc.adds = append(oc.adds, struct {
+				rule          *expr.Rule
+				total         int
+				units         int64
+				readsWarheads bool
+			}{cr, c.Total, u, c.Units.ReadsWarheads()})
+		}
+		if q := cr.Quota; q != nil {
+			keys := make([]ref.Val, len(q.Order))
+			for i, o := range q.Order {
+				v, err := e.eval(o)
+				if err != nil {
+					return nil, e.ruleError(cr, fmt.Sprintf("quota.order[%d]", i), err)
+				}
+				keys[i] = v
+			}
+			oc.quotas = append(oc.quotas, struct {
+				rule *expr.Rule
+				keys []ref.Val
+			}{cr, keys})
+		}
+		for _, chk := range cr.Require {
+			ok, err := e.evalBool(cr, fmt.Sprintf("require[%d]", chk.Index), chk.Cond)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				oc.fails = append(oc.fails, struct {
+					rule  *expr.Rule
+					check int
+				}{cr, chk.Index})
+			}
+		}
+	}
+	return oc, nil
+}
+
 type quotaEntry struct {
 	pc   *piece
 	keys []ref.Val
 }
 
 func (e *engine) run(s *forces.State, r *Result) error {
-	pieces := e.pieces(s)
+	contained, loaded, assumed := e.containment(s.Groups)
+	if e.explain {
+		e.parts = make([]Part, 0, len(s.Groups)+len(s.Groups)/2)
+		e.partTotal = make([]int32, 0, cap(e.parts))
+	}
 	var quotas map[*expr.Rule][]quotaEntry
-	for _, pc := range pieces {
+	err := eachPiece(s.Groups, contained, loaded, assumed, func(pc *piece) error {
 		rules, covered := e.set.ByKind[pc.kind]
 		if !covered && !e.covers(pc.kind) {
 			if r.NotCovered == nil {
 				r.NotCovered = map[forces.Kind]int{}
 			}
 			r.NotCovered[pc.kind] += pc.n
-			continue
+			return nil
 		}
 		if len(rules) == 0 || pc.n == 0 {
-			continue
+			return nil
 		}
 		e.setItem(pc)
-		for _, cr := range rules {
-			if cr.Parties != nil && !cr.Parties[e.party] {
-				continue
-			}
-			ok, err := e.evalBool(cr, "when", cr.When)
-			if err != nil {
+		// Every piece of a kind that reads the same values has the same
+		// outcome under every rule: work it out once.
+		e.kbuf = e.set.KindReads[pc.kind].Key(e.kbuf[:0], &e.item, e.akey)
+		m := e.outcomes[pc.kind]
+		if m == nil {
+			m = map[string]*outcome{}
+			e.outcomes[pc.kind] = m
+		}
+		oc, ok := m[string(e.kbuf)]
+		if !ok {
+			var err error
+			if oc, err = e.outcome(rules); err != nil {
 				return err
 			}
-			if !ok {
-				continue
-			}
-			rule := &e.t.Rules[cr.Index]
-			for _, c := range cr.Counts {
-				u, err := e.evalInt(cr, "counts."+e.t.Totals[c.Total].ID, c.Units)
-				if err != nil {
-					return err
-				}
-				e.add(c.Total, pc, rule, u, pc.n, c.Units.ReadsWarheads(), "")
-			}
-			if q := cr.Quota; q != nil {
-				keys := make([]ref.Val, len(q.Order))
-				for i, o := range q.Order {
-					v, err := e.eval(o)
-					if err != nil {
-						return e.ruleError(cr, fmt.Sprintf("quota.order[%d]", i), err)
-					}
-					keys[i] = v
-				}
-				if quotas == nil {
-					quotas = map[*expr.Rule][]quotaEntry{}
-				}
-				quotas[cr] = append(quotas[cr], quotaEntry{pc, keys})
-			}
-			for _, chk := range cr.Require {
-				ok, err := e.evalBool(cr, fmt.Sprintf("require[%d]", chk.Index), chk.Cond)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					rq := &rule.Require[chk.Index]
-					r.Findings = append(r.Findings, Finding{Rule: rule.ID, Says: rq.Says, Group: pc.g.Label(), Origin: pc.g.Origin, Items: pc.n, Source: rq.Source})
-				}
-			}
+			m[string(e.kbuf)] = oc
 		}
+		for _, a := range oc.adds {
+			e.add(a.total, pc, &e.t.Rules[a.rule.Index], a.units, pc.n, a.readsWarheads, "")
+		}
+		for _, q := range oc.quotas {
+			if quotas == nil {
+				quotas = map[*expr.Rule][]quotaEntry{}
+			}
+			kept := *pc
+			quotas[q.rule] = append(quotas[q.rule], quotaEntry{&kept, q.keys})
+		}
+		for _, f := range oc.fails {
+			rule := &e.t.Rules[f.rule.Index]
+			rq := &rule.Require[f.check]
+			r.Findings = append(r.Findings, Finding{Rule: rule.ID, Says: rq.Says, Group: pc.g.Label(), Origin: pc.g.Origin, Items: pc.n, Source: rq.Source})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// Quotas, in rule order.
 	for _, cr := range e.set.Rules {
@@ -519,10 +601,40 @@ func (e *engine) add(ti int, pc *piece, rule *treaty.Rule, u int64, n int, reads
 	if note == "" {
 		note = pieceNote(pc)
 	}
-	e.parts[ti] = append(e.parts[ti], Part{
+	e.parts = append(e.parts, Part{
 		Group: pc.g, Rule: rule, Items: n, Each: u, Units: u * int64(n), Note: note,
-		ReadsWarheads: readsWarheads, Assumed: pc.assumed, Warheads: pc.g.Warheads,
+		ReadsWarheads: readsWarheads, Assumed: pc.assumed,
 	})
+	e.partTotal = append(e.partTotal, int32(ti))
+}
+
+// partsByTotal sorts the parts by total, keeping their order within each,
+// into one slice, and returns each total's share of it.
+func (e *engine) partsByTotal() [][]Part {
+	if !e.explain {
+		return nil
+	}
+	start := make([]int, len(e.totals)+1)
+	for _, ti := range e.partTotal {
+		start[ti+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	sorted := make([]Part, len(e.parts))
+	next := append([]int(nil), start[:len(e.totals)]...)
+	for i, ti := range e.partTotal {
+		sorted[next[ti]] = e.parts[i]
+		next[ti]++
+	}
+	out := make([][]Part, len(e.totals))
+	for i := range out {
+		if start[i] < start[i+1] {
+			out[i] = sorted[start[i]:start[i+1]:start[i+1]]
+		}
+	}
+	e.parts, e.partTotal = nil, nil
+	return out
 }
 
 func pieceNote(pc *piece) string {

@@ -86,6 +86,7 @@ func (v *validator) check() {
 	v.t.compiled = &expr.Set{ByKind: map[forces.Kind][]*expr.Rule{}}
 	v.checkContainment()
 	v.checkRules()
+	v.t.compiled.Finish()
 	v.checkLimits()
 	v.checkNotifications()
 	v.checkInspections()

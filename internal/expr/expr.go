@@ -294,10 +294,8 @@ type Expr struct {
 	want Want
 	prg  cel.Program
 	// reads: which item fields and type attributes the result depends on.
-	fieldBits Field
-	attrs     []string
-	readsAll  bool
-	lits      map[string][]string
+	ReadSet
+	lits map[string][]string
 	// kinds the expression can be true for (Bool only); nil means any.
 	kinds []forces.Kind
 	// constant result, when the expression reads nothing at all.
@@ -382,27 +380,48 @@ func typeWord(t *types.Type) string {
 // means it may match any kind.
 func (x *Expr) Kinds() []forces.Kind { return x.kinds }
 
-// ReadsWarheads reports whether the expression may read item.warheads.
-func (x *Expr) ReadsWarheads() bool { return x.readsAll || x.fieldBits&FWarheads != 0 }
+// ReadSet is what an expression (or a set of them) reads of item and
+// type.
+type ReadSet struct {
+	fieldBits Field
+	attrs     []string // sorted
+	readsAll  bool
+}
 
-// Reads returns the item fields and type attributes the expression reads;
-// all is true when it uses item or type as a whole.
-func (x *Expr) Reads() (fieldNames []string, attrs []string, all bool) {
+// Union returns the reads of both.
+func (r ReadSet) Union(o ReadSet) ReadSet {
+	u := ReadSet{fieldBits: r.fieldBits | o.fieldBits, readsAll: r.readsAll || o.readsAll}
+	seen := map[string]bool{}
+	for _, a := range append(append([]string{}, r.attrs...), o.attrs...) {
+		if !seen[a] {
+			seen[a] = true
+			u.attrs = append(u.attrs, a)
+		}
+	}
+	sort.Strings(u.attrs)
+	return u
+}
+
+// ReadsWarheads reports whether item.warheads may be read.
+func (r ReadSet) ReadsWarheads() bool { return r.readsAll || r.fieldBits&FWarheads != 0 }
+
+// Reads returns the item fields and type attributes read; all is true
+// when item or type is used as a whole.
+func (r ReadSet) Reads() (fieldNames []string, attrs []string, all bool) {
 	for _, f := range fields {
-		if x.fieldBits&f.bit != 0 {
+		if r.fieldBits&f.bit != 0 {
 			fieldNames = append(fieldNames, f.name)
 		}
 	}
-	return fieldNames, x.attrs, x.readsAll
+	return fieldNames, r.attrs, r.readsAll
 }
 
 // Key appends to buf a key that is equal for two items exactly when the
-// expression reads the same values from both, so that results can be
-// memoised by it. attrsKey is called only when the expression reads the
-// attributes as a whole.
-func (x *Expr) Key(buf []byte, it *Item, attrsKey func() string) []byte {
-	bits := x.fieldBits
-	if x.readsAll {
+// same values are read from both, so that results can be memoised by it.
+// attrsKey is called only when the attributes are read as a whole.
+func (r ReadSet) Key(buf []byte, it *Item, attrsKey func() string) []byte {
+	bits := r.fieldBits
+	if r.readsAll {
 		bits = ^Field(0)
 	}
 	for _, f := range fields {
@@ -437,11 +456,10 @@ func (x *Expr) Key(buf []byte, it *Item, attrsKey func() string) []byte {
 		}
 		buf = append(buf, 0)
 	}
-	if x.readsAll {
-		buf = append(buf, attrsKey()...)
-		return buf
+	if r.readsAll {
+		return append(buf, attrsKey()...)
 	}
-	for _, a := range x.attrs {
+	for _, a := range r.attrs {
 		v, ok := it.Attrs[a]
 		if !ok {
 			buf = append(buf, 1)

@@ -12,7 +12,9 @@ type Set struct {
 	Rules []*Rule
 	// ByKind lists, per kind, the rules that can match it, in file order.
 	ByKind map[forces.Kind][]*Rule
-	Pairs  []*Pair
+	// KindReads is what the rules of each kind read together (Finish).
+	KindReads map[forces.Kind]ReadSet
+	Pairs     []*Pair
 }
 
 // Slot is an expression and its index in Set.Exprs.
@@ -69,4 +71,30 @@ type Pair struct {
 	ByCarrier    bool
 	Statuses     map[forces.Status]bool
 	AssumeLoaded bool
+}
+
+// Finish computes, once every rule is added, what the rules that can
+// match each kind read together: an evaluation memoises a kind's whole
+// outcome (every rule's units) by those values.
+func (s *Set) Finish() {
+	s.KindReads = map[forces.Kind]ReadSet{}
+	for k, rules := range s.ByKind {
+		var u ReadSet
+		for _, r := range rules {
+			u = u.Union(r.When.ReadSet)
+			for _, c := range r.Counts {
+				u = u.Union(c.Units.ReadSet)
+			}
+			if q := r.Quota; q != nil {
+				for _, o := range q.Order {
+					u = u.Union(o.ReadSet)
+				}
+				u = u.Union(q.Units.ReadSet).Union(q.Rest.ReadSet)
+			}
+			for _, c := range r.Require {
+				u = u.Union(c.Cond.ReadSet)
+			}
+		}
+		s.KindReads[k] = u
+	}
 }
