@@ -447,10 +447,12 @@ func (v *validator) exprError(path string, ce *expr.CompileError) {
 	if ce.Line > 0 && n != nil && v.doc.Has(path) && n.Kind == yaml.ScalarNode {
 		switch n.Style {
 		case yaml.LiteralStyle, yaml.FoldedStyle:
+			// The block's indentation is its first line's; CEL counts
+			// columns from there.
 			e.Line = n.Line + ce.Line
-			if e.Line-1 < len(v.lines) {
-				l := v.lines[e.Line-1]
-				e.Col = len(l) - len(strings.TrimLeft(l, " ")) + ce.Col
+			if n.Line < len(v.lines) {
+				first := v.lines[n.Line]
+				e.Col = len(first) - len(strings.TrimLeft(first, " ")) + ce.Col
 			}
 		case 0, yaml.FlowStyle:
 			if ce.Line == 1 {
@@ -750,6 +752,11 @@ func (v *validator) schedule(p string, l *Limit) limitSchedule {
 			path := yamlpos.Index(yamlpos.Join(p, "phases"), j)
 			if j == len(s.steps)-1 {
 				path = p
+				for _, k := range []string{"from", "months_after_entry_into_force"} {
+					if v.doc.Has(yamlpos.Join(p, k)) {
+						path = yamlpos.Join(p, k)
+					}
+				}
 			}
 			v.errorf(path, "starts on %s, not after the previous phase (%s)", b.start, a.start)
 		}

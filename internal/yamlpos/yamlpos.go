@@ -13,6 +13,7 @@
 package yamlpos
 
 import (
+	"bytes"
 	"encoding"
 	"errors"
 	"fmt"
@@ -91,7 +92,13 @@ func Load(file string, data []byte, v any) (*Doc, error) {
 	doc := &Doc{File: file, pos: map[string]*yaml.Node{}}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Errors{syntaxError(file, err)}
+		e := syntaxError(file, err)
+		if e.Line == 0 {
+			// yaml.v3 gives no line for "unexpected end of stream" and
+			// the like: the problem is at the end of the file.
+			e.Line = bytes.Count(data, []byte("\n")) + 1
+		}
+		return nil, Errors{e}
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, Errors{{File: file, Line: 1, Msg: "the file is empty"}}

@@ -75,6 +75,15 @@ func TestSyntaxErrorHasLine(t *testing.T) {
 	}
 }
 
+func TestSyntaxErrorAtEndOfStreamHasLine(t *testing.T) {
+	var v doc
+	_, err := Load("t.yaml", []byte("id: x\nlimits: \"\n"), &v)
+	var es Errors
+	if !errors.As(err, &es) || es[0].Line < 1 {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestImpossibleDateNamesLineAndPath(t *testing.T) {
 	type dated struct {
 		On civil.Date `yaml:"on"`
