@@ -27,7 +27,7 @@ func (e *engine) containment(groups []*forces.Group) (contained, loaded []int, a
 		// Every carrier left empty holds an assumed item of its own type;
 		// the carrier is then loaded.
 		for i, g := range groups {
-			if g.Kind != p.In || !p.Statuses[g.Status] {
+			if g == nil || g.Kind != p.In || !p.Statuses[g.Status] {
 				continue
 			}
 			if empty := g.Count - loaded[i]; empty > 0 {
@@ -46,7 +46,7 @@ func (e *engine) containment(groups []*forces.Group) (contained, loaded []int, a
 func eachPiece(groups []*forces.Group, contained, loaded []int, assumed []piece, f func(*piece) error) error {
 	var pc piece
 	for i, g := range groups {
-		if g.Count <= 0 {
+		if g == nil || g.Count <= 0 {
 			continue
 		}
 		if contained == nil || (contained[i] == 0 && loaded[i] == 0) {
@@ -83,7 +83,7 @@ func eachPiece(groups []*forces.Group, contained, loaded []int, assumed []piece,
 func (e *engine) pair(p *expr.Pair, groups []*forces.Group, contained, loaded []int) {
 	var items, carriers []int
 	for i, g := range groups {
-		if g.Count <= 0 || !p.Statuses[g.Status] {
+		if g == nil || g.Count <= 0 || !p.Statuses[g.Status] {
 			continue
 		}
 		switch g.Kind {

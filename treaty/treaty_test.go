@@ -426,3 +426,24 @@ func TestDiff(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONTreaty(t *testing.T) {
+	src := `{"schema": "tally.treaty/v1", "id": "j", "name": "JSON treaty", "kind": "proposal",
+ "parties": [{"id": "US", "name": "United States"}],
+ "dates": {},
+ "covers": ["heavy-bomber"],
+ "totals": [{"id": "b", "name": "bombers", "unit": "bombers"}],
+ "rules": [{"id": "r", "says": "a bomber counts 1", "when": "item.kind == 'heavy-bomber'", "counts": {"b": 1}, "source": "x", "evidence": "S"}],
+ "limits": [{"id": "b", "name": "bombers", "total": "b", "max": 5, "source": "x", "evidence": "S"}]}`
+	tr, err := Parse("j.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Limits[0].Max != 5 || tr.Kind != KindProposal {
+		t.Fatalf("%+v", tr)
+	}
+	_, err = Parse("j.json", []byte(strings.Replace(src, `"max": 5`, `"max": 5, "mx": 1`, 1)))
+	if err == nil || !strings.HasPrefix(err.Error(), "j.json:7:") {
+		t.Fatalf("got %v", err)
+	}
+}
