@@ -375,6 +375,15 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestNonNuclearBomberTypeNotCounted(t *testing.T) {
+	r := eval(t, bundled(t, "new-start"), state("US", "2020-09-01",
+		grp(forces.HeavyBomber, "B-1B", forces.Deployed, 44, attr("nuclear", false)),
+		grp(forces.HeavyBomber, "B-52H", forces.Deployed, 3, attr("nuclear", true)),
+		grp(forces.HeavyBomber, "B-52H", forces.Converted, 41),
+	), "2020-09-01")
+	wantTotals(t, r, map[string]int64{"deployed-delivery-vehicles": 3, "deployed-warheads": 3, "deployed-and-nondeployed-launchers": 3})
+}
+
 func TestStockpileNotCounted(t *testing.T) {
 	r := eval(t, bundled(t, "new-start"), state("US", "2020-09-01",
 		grp(forces.Warhead, "W88", forces.NonDeployed, 384),

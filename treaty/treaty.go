@@ -43,7 +43,7 @@
 //
 // Every number in a file carries its source: the object that holds it
 // has source (a URL) and evidence (T, O, S or R as in the reference
-// notes). Load rejects a number without one, an unknown field, an
+// notes). Parse and LoadFile reject a number without one, an unknown field, an
 // expression that does not compile or gives the wrong type, a limit on an
 // undefined total, an impossible date or dates out of order, with the
 // file, line, column and field path of each problem.
