@@ -248,6 +248,10 @@ func theEnv() (*cel.Env, error) {
 	return env, envErr
 }
 
+// MaxCost bounds the work of one evaluation, in CEL cost units (about one
+// per operation).
+const MaxCost = 100_000
+
 // Want is the type an expression must give.
 type Want int
 
@@ -336,7 +340,9 @@ func Compile(src string, want Want) (*Expr, *CompileError) {
 	if !ok {
 		return nil, &CompileError{Msg: fmt.Sprintf("must give %s, but gives %s", want, typeWord(out))}
 	}
-	prg, err := e.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	// A cost limit: a rule is a few comparisons, and a file with a runaway
+	// comprehension must fail, not hang the count.
+	prg, err := e.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(MaxCost))
 	if err != nil {
 		return nil, &CompileError{Msg: err.Error()}
 	}

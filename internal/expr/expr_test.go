@@ -125,3 +125,11 @@ func TestRuntimeTypeChecks(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestRunawayExpressionStops(t *testing.T) {
+	l := "[" + strings.Repeat("1,", 99) + "1]"
+	x := mustCompile(t, l+".all(a, "+l+".all(b, "+l+".all(c, a+b+c > 0)))", Bool)
+	if _, err := x.Eval(&Item{}); err == nil || !strings.Contains(err.Error(), "cost") {
+		t.Fatalf("got %v", err)
+	}
+}
