@@ -116,8 +116,8 @@ func option(p Part, over int64) Option {
 		}
 		d := &Download{Missiles: missiles, PerMissile: each, From: wh, Closes: int64(missiles) * int64(each)}
 		o.Download = d
-		o.Text += fmt.Sprintf("; or download %d from each of %d missiles (%d → %d warheads): closes %s",
-			d.PerMissile, d.Missiles, wh, wh-d.PerMissile, treaty.FormatInt(d.Closes))
+		o.Text += fmt.Sprintf("; or download %d from each of %d missiles (%d → %s): closes %s",
+			d.PerMissile, d.Missiles, wh, plural(int64(wh-d.PerMissile), "warhead"), treaty.FormatInt(d.Closes))
 	}
 	return o
 }
