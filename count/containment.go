@@ -20,14 +20,18 @@ func (e *engine) containment(groups []*forces.Group) (contained, loaded []int, a
 	contained = make([]int, len(groups))
 	loaded = make([]int, len(groups))
 	for _, p := range e.set.Pairs {
-		e.pair(p, groups, contained, loaded)
+		var statuses [8]bool // by statusIndex; a small map lookup per group costs more
+		for st := range p.Statuses {
+			statuses[statusIndex(st)] = true
+		}
+		e.pair(p, &statuses, groups, contained, loaded)
 		if !p.AssumeLoaded {
 			continue
 		}
 		// Every carrier left empty holds an assumed item of its own type;
 		// the carrier is then loaded.
 		for i, g := range groups {
-			if g == nil || g.Kind != p.In || !p.Statuses[g.Status] {
+			if g == nil || g.Kind != p.In || !statuses[statusIndex(g.Status)] {
 				continue
 			}
 			if empty := g.Count - loaded[i]; empty > 0 {
@@ -80,10 +84,10 @@ func eachPiece(groups []*forces.Group, contained, loaded []int, assumed []piece,
 
 // pair matches the items of one containment pair to their carriers,
 // adding to contained (items) and loaded (carriers) per group index.
-func (e *engine) pair(p *expr.Pair, groups []*forces.Group, contained, loaded []int) {
+func (e *engine) pair(p *expr.Pair, statuses *[8]bool, groups []*forces.Group, contained, loaded []int) {
 	var items, carriers []int
 	for i, g := range groups {
-		if g == nil || g.Count <= 0 || !p.Statuses[g.Status] {
+		if g == nil || g.Count <= 0 || !statuses[statusIndex(g.Status)] {
 			continue
 		}
 		switch g.Kind {
@@ -236,4 +240,23 @@ func (e *engine) pair(p *expr.Pair, groups []*forces.Group, contained, loaded []
 			}
 		}
 	}
+}
+
+// statusIndex is s's place in forces.Statuses, or 7 for another.
+func statusIndex(s forces.Status) int {
+	switch s {
+	case forces.Deployed:
+		return 0
+	case forces.NonDeployed:
+		return 1
+	case forces.Test:
+		return 2
+	case forces.Training:
+		return 3
+	case forces.Converted:
+		return 4
+	case forces.Eliminated:
+		return 5
+	}
+	return 7
 }

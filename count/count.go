@@ -265,7 +265,10 @@ func evaluate(t *treaty.Treaty, s *forces.State, date civil.Date, explain bool) 
 		totals: make([]int64, len(t.Totals)),
 	}
 	e.akey = e.attrsKey
-	e.outcomes = map[forces.Kind]map[string]*outcome{}
+	e.byKind = make([]kindInfo, len(forces.Kinds))
+	for i, k := range forces.Kinds {
+		e.byKind[i] = kindInfo{rules: e.set.ByKind[k], reads: e.set.KindReads[k], covered: e.covers(k)}
+	}
 	r := &Result{
 		Treaty: t.ID, Party: s.Party, PartyID: p.ID, Date: date,
 		Reading: s.Reading, Snapshot: s.Snapshot, Status: t.Status(date),
@@ -340,9 +343,10 @@ type engine struct {
 	// as a whole.
 	attrsKeys map[*forces.Group]string
 	kbuf      []byte
-	// outcomes memoises each kind's outcome by the values its rules read.
-	outcomes map[forces.Kind]map[string]*outcome
-	totals   []int64
+	// byKind holds, per kind (in forces.Kinds order), its rules, what they
+	// read, and the memo of its outcomes by those values.
+	byKind []kindInfo
+	totals []int64
 	// parts collects explanation parts of every total in one slice, in
 	// the order they are made; partTotal says which total each is for.
 	parts     []Part
@@ -428,6 +432,34 @@ func (e *engine) evalInt(r *expr.Rule, where string, s expr.Slot) (int64, error)
 	}
 	n, _ := v.Value().(int64)
 	return n, nil
+}
+
+type kindInfo struct {
+	rules    []*expr.Rule
+	reads    expr.ReadSet
+	covered  bool
+	outcomes map[string]*outcome
+}
+
+// kindIndex is k's place in forces.Kinds, or -1.
+func kindIndex(k forces.Kind) int {
+	switch k {
+	case forces.ICBM:
+		return 0
+	case forces.ICBMLauncher:
+		return 1
+	case forces.SLBM:
+		return 2
+	case forces.SLBMLauncher:
+		return 3
+	case forces.Submarine:
+		return 4
+	case forces.HeavyBomber:
+		return 5
+	case forces.Warhead:
+		return 6
+	}
+	return -1
 }
 
 // outcome is what every rule does with one item: the units it adds to
@@ -519,25 +551,27 @@ func (e *engine) run(s *forces.State, r *Result) error {
 	}
 	var quotas map[*expr.Rule][]quotaEntry
 	err := eachPiece(s.Groups, contained, loaded, assumed, func(pc *piece) error {
-		rules, covered := e.set.ByKind[pc.kind]
-		if !covered && !e.covers(pc.kind) {
+		ki := kindIndex(pc.kind)
+		if ki < 0 || !e.byKind[ki].covered {
 			if r.NotCovered == nil {
 				r.NotCovered = map[forces.Kind]int{}
 			}
 			r.NotCovered[pc.kind] += pc.n
 			return nil
 		}
+		kind := &e.byKind[ki]
+		rules := kind.rules
 		if len(rules) == 0 || pc.n == 0 {
 			return nil
 		}
 		e.setItem(pc)
 		// Every piece of a kind that reads the same values has the same
 		// outcome under every rule: work it out once.
-		e.kbuf = e.set.KindReads[pc.kind].Key(e.kbuf[:0], &e.item, e.akey)
-		m := e.outcomes[pc.kind]
+		e.kbuf = kind.reads.Key(e.kbuf[:0], &e.item, e.akey)
+		m := kind.outcomes
 		if m == nil {
 			m = map[string]*outcome{}
-			e.outcomes[pc.kind] = m
+			kind.outcomes = m
 		}
 		oc, ok := m[string(e.kbuf)]
 		if !ok {

@@ -450,3 +450,19 @@ func TestSeriesMatchesEvaluate(t *testing.T) {
 		t.Error("binding over the series is wrong")
 	}
 }
+
+func TestKindAndStatusIndexesFollowForces(t *testing.T) {
+	for i, k := range forces.Kinds {
+		if kindIndex(k) != i {
+			t.Errorf("kindIndex(%s) = %d, want %d", k, kindIndex(k), i)
+		}
+	}
+	for i, s := range forces.Statuses {
+		if statusIndex(s) != i {
+			t.Errorf("statusIndex(%s) = %d, want %d", s, statusIndex(s), i)
+		}
+	}
+	if len(forces.Statuses) > 7 {
+		t.Error("statusIndex reserves 7 for unknown statuses")
+	}
+}
