@@ -115,6 +115,10 @@ type Group struct {
 	// Attrs are the group's effective type attributes: the catalogue's for
 	// its type, overridden by what the group sets.
 	Attrs Attrs
+	// Overrides are the attributes the group sets over its type's (from a
+	// variant name such as "SS-24 (mobile)", the file, an attrs event or a
+	// reading), for explanations; nil when none. Shared: read only.
+	Overrides Attrs
 	// Carrier is, for items held by another (a missile in a launcher, a
 	// launch tube in a submarine), the carrier's UID; "" when not given.
 	Carrier string
@@ -143,6 +147,21 @@ func (g *Group) Label() string {
 	if g.Warheads != NoLoading {
 		fmt.Fprintf(&b, ", %d warhead%s", g.Warheads, plural(g.Warheads))
 	}
+	if len(g.Overrides) > 0 {
+		keys := make([]string, 0, len(g.Overrides))
+		for k := range g.Overrides {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString(" [")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s: %v", k, g.Overrides[k])
+		}
+		b.WriteString("]")
+	}
 	return b.String()
 }
 
@@ -164,6 +183,10 @@ type State struct {
 	// Reading names the reading the state is under ("" = as the owner
 	// declared it).
 	Reading string
+
+	// types resolves the type names of a Reading's added items (nil: the
+	// bundled catalogue).
+	types *Types
 }
 
 // Items is the total number of items in the state.
@@ -173,4 +196,16 @@ func (s *State) Items() int {
 		n += g.Count
 	}
 	return n
+}
+
+// Site is a declared place where items are based or kept. A forces file
+// that declares `sites:` may place items only at those sites; one that
+// does not may name any site.
+type Site struct {
+	Name string `yaml:"name" json:"name"`
+	// Kind is what the site is, in the treaty's words: "ICBM base",
+	// "submarine base", "air base", "test range", "storage facility"...
+	Kind     string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Location string `yaml:"location,omitempty" json:"location,omitempty"`
+	Note     string `yaml:"note,omitempty" json:"note,omitempty"`
 }
