@@ -308,7 +308,7 @@ func (l *Ledger) plan(ev *Event, ctx applyCtx) (*plan, EventErrors) {
 			l.planChange(pl, ev, args, t, &errs)
 		}
 	}
-	if len(errs) == 0 || ctx.lenient {
+	if len(errs) == 0 {
 		l.checkInvariants(pl, &errs)
 	}
 	return pl, errs

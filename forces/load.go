@@ -20,7 +20,7 @@ import (
 // (events, optionally after initial items).
 type fileDoc struct {
 	Party      string     `yaml:"party"`
-	AsOf       civil.Date `yaml:"as_of"`
+	AsOf       string     `yaml:"as_of"`
 	Note       string     `yaml:"note"`
 	Source     string     `yaml:"source"`
 	Attributes []attrDoc  `yaml:"attributes"`
@@ -33,7 +33,7 @@ type fileDoc struct {
 // eventDoc is Event as written, with new items and attributes kept as
 // nodes to decode with exact paths.
 type eventDoc struct {
-	Date     civil.Date         `yaml:"date"`
+	Date     string             `yaml:"date"`
 	Op       string             `yaml:"op"`
 	Items    []rawNode          `yaml:"items"`
 	UIDs     []string           `yaml:"uids"`
@@ -165,6 +165,7 @@ func Parse(name string, data []byte) (*Forces, error) {
 		l.DeclareSites(fd.Sites)
 	}
 	ld := &loader{sink: s, l: l, failed: map[string]bool{}}
+	asOf := ld.date("as_of", fd.AsOf)
 
 	// The items a file lists outright hold before any event.
 	if len(fd.Items) > 0 {
@@ -190,14 +191,13 @@ func Parse(name string, data []byte) (*Forces, error) {
 		}
 		l.commit(pl)
 	}
-	asOf := fd.AsOf
 	switch {
-	case history && doc.Has("as_of") && l.started && l.last > fd.AsOf:
-		s.at("as_of", nil, "as_of %s is before the last event (%s)", fd.AsOf, l.last)
+	case history && doc.Has("as_of") && l.started && l.last > asOf:
+		s.at("as_of", nil, "as_of %s is before the last event (%s)", asOf, l.last)
 	case history && !doc.Has("as_of"):
 		if l.started {
 			asOf = l.last
-		} else {
+		} else if len(fd.Events) == 0 {
 			s.at("", nil, "as_of is required when the history has no events")
 		}
 	}
@@ -299,7 +299,7 @@ func (ld *loader) items(p string, nodes []rawNode) ([]ItemSpec, []int) {
 func (ld *loader) event(p string, ed *eventDoc) (Event, []int, bool) {
 	s := ld.sink
 	before := len(s.errs)
-	ev := Event{Date: ed.Date, Op: Op(ed.Op), UIDs: ed.UIDs, Select: ed.Select, Count: ed.Count,
+	ev := Event{Date: ld.date(yamlpos.Join(p, "date"), ed.Date), Op: Op(ed.Op), UIDs: ed.UIDs, Select: ed.Select, Count: ed.Count,
 		Status: Status(ed.Status), Site: ed.Site, Carrier: ed.Carrier, Warheads: ed.Warheads, Note: ed.Note}
 	if !s.doc.Has(yamlpos.Join(p, "date")) {
 		s.at(p, nil, "date is required (the date the change took effect)")
@@ -323,6 +323,18 @@ func (ld *loader) event(p string, ed *eventDoc) (Event, []int, bool) {
 		}
 	}
 	return ev, index, len(s.errs) == before
+}
+
+// date reads a date field written at p ("" when absent).
+func (ld *loader) date(p, v string) civil.Date {
+	if !ld.sink.doc.Has(p) {
+		return 0
+	}
+	d, err := civil.Parse(v)
+	if err != nil {
+		ld.sink.at(p, nil, "%v", err)
+	}
+	return d
 }
 
 func opNames() string {
