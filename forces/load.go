@@ -132,7 +132,7 @@ func Parse(name string, data []byte) (*Forces, error) {
 	s := &errSink{doc: doc}
 	history := doc.Has("events")
 	if strings.TrimSpace(fd.Party) == "" {
-		s.at("party", nil, "party is required (e.g. party: US)")
+		s.at("", nil, "party is required (e.g. party: US)")
 	} else if fd.Party != strings.TrimSpace(fd.Party) {
 		s.at("party", nil, "party %q has leading or trailing spaces", fd.Party)
 	}

@@ -82,10 +82,10 @@ func ParseReading(name string, data []byte) (*Reading, error) {
 	s := &errSink{doc: doc}
 	r := &Reading{Name: rd.Name, By: rd.By, Of: rd.Of, Source: rd.Source, Note: strings.TrimSpace(rd.Note), file: name}
 	if strings.TrimSpace(rd.By) == "" {
-		s.at("by", nil, "by is required: the party whose reading this is")
+		s.at("", nil, "by is required: the party whose reading this is")
 	}
 	if strings.TrimSpace(rd.Of) == "" {
-		s.at("of", nil, "of is required: the party whose items are read")
+		s.at("", nil, "of is required: the party whose items are read")
 	}
 	if len(rd.Changes) == 0 && len(rd.Added) == 0 {
 		s.at("", nil, "a reading has changes, added items, or both")
@@ -106,7 +106,7 @@ func ParseReading(name string, data []byte) (*Reading, error) {
 			}
 		}
 		for _, e := range ch.check(nil) {
-			s.at(yamlpos.Join(p, e.Path), nil, "%s", e.Msg)
+			s.at(joinPath(p, e.Path), nil, "%s", e.Msg)
 		}
 		r.Changes = append(r.Changes, ch)
 	}
@@ -194,13 +194,13 @@ func (s *State) Read(r *Reading) (*State, error) {
 		p := yamlpos.Index("changes", i)
 		if es := ch.check(types); len(es) > 0 {
 			for _, e := range es {
-				fail(yamlpos.Join(p, e.Path), ch.Line, "%s", e.Msg)
+				fail(joinPath(p, e.Path), ch.Line, "%s", e.Msg)
 			}
 			continue
 		}
 		next, es := readChange(groups, ch, types, fmt.Sprintf("%s %s", r.label(), p))
 		for _, e := range es {
-			fail(yamlpos.Join(p, e.Path), ch.Line, "%s", e.Error()[len(pathPrefix(e)):])
+			fail(joinPath(p, e.Path), ch.Line, "%s", e.Error()[len(pathPrefix(e)):])
 		}
 		if len(es) == 0 {
 			groups = next
@@ -218,7 +218,7 @@ func (s *State) Read(r *Reading) (*State, error) {
 		p := yamlpos.Index("added", j)
 		g, es := addedGroup(spec, types, r, taken, gen)
 		for _, e := range es {
-			fail(yamlpos.Join(p, e.Path), spec.Line, "%s", e.Error()[len(pathPrefix(e)):])
+			fail(joinPath(p, e.Path), spec.Line, "%s", e.Error()[len(pathPrefix(e)):])
 		}
 		if g != nil {
 			g.Origin = fmt.Sprintf("%s %s", r.label(), p)
@@ -234,6 +234,19 @@ func (s *State) Read(r *Reading) (*State, error) {
 	out := &State{Party: s.Party, Date: s.Date, Snapshot: s.Snapshot, Reading: r.label(), types: s.types}
 	out.Groups = mergeGroups(groups)
 	return out, nil
+}
+
+// joinPath appends a sub-path that may be empty or an index.
+func joinPath(p, sub string) string {
+	switch {
+	case sub == "":
+		return p
+	case p == "":
+		return sub
+	case strings.HasPrefix(sub, "["):
+		return p + sub
+	}
+	return p + "." + sub
 }
 
 func pathPrefix(e *EventError) string {
