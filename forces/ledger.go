@@ -105,6 +105,7 @@ type Ledger struct {
 	tape     []step
 	tapeDate []civil.Date
 	events   int
+	eff      map[[2]int32]Attrs // effective attributes by type and overrides
 }
 
 // NewLedger starts an empty ledger for party over the type catalogue
@@ -153,7 +154,7 @@ func (l *Ledger) Item(uid string) (Item, bool) {
 	t := l.types.types[k.typ]
 	it := Item{UID: uid, Kind: Kinds[k.kind], Type: t.Name, Status: Statuses[k.status],
 		Site: l.sites[k.site], Warheads: int(k.heads), Converting: k.conv,
-		Attrs: l.types.Effective(t, l.overs[k.over])}
+		Attrs: l.effective(k)}
 	if k.carrier >= 0 {
 		it.Carrier = l.uids[k.carrier]
 	}
@@ -554,11 +555,25 @@ func (l *Ledger) matcher(sel *Selector, path string, errs *EventErrors) ([]bool,
 	return m, true
 }
 
+// effective is the attributes of an item with key k.
+func (l *Ledger) effective(k profKey) Attrs {
+	key := [2]int32{k.typ, k.over}
+	if a, ok := l.eff[key]; ok {
+		return a
+	}
+	if l.eff == nil {
+		l.eff = map[[2]int32]Attrs{}
+	}
+	a := l.types.Effective(l.types.types[k.typ], l.overs[k.over])
+	l.eff[key] = a
+	return a
+}
+
 func (l *Ledger) hasAttrs(k profKey, want Attrs) bool {
 	if len(want) == 0 {
 		return true
 	}
-	eff := l.types.Effective(l.types.types[k.typ], l.overs[k.over])
+	eff := l.effective(k)
 	for name, v := range want {
 		if eff[name] != v {
 			return false
@@ -1184,7 +1199,7 @@ func (l *Ledger) checkHeld(pl *plan, changed map[int32]int, errs *EventErrors) {
 			continue
 		}
 		if kind == Submarine {
-			if tubes, _ := l.types.Effective(l.types.types[ck.typ], l.overs[ck.over])["tubes"].(int64); tubes > 0 && int64(len(hs)) > tubes {
+			if tubes, _ := l.effective(ck)["tubes"].(int64); tubes > 0 && int64(len(hs)) > tubes {
 				errs.add(path, cuid, "would hold %d launch tubes; a %s has %d", len(hs), l.types.types[ck.typ].Name, tubes)
 				continue
 			}

@@ -122,7 +122,7 @@ func Bundled(name string) (*Forces, error) {
 // (or the item's UID), as yamlpos.Errors.
 func Parse(name string, data []byte) (*Forces, error) {
 	var fd fileDoc
-	doc, err := yamlpos.Load(name, data, &fd)
+	doc, err := loadYAML(name, data, &fd)
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +417,7 @@ func decodeItem(s *errSink, p string, n *yaml.Node) (ItemSpec, bool) {
 // event's shape, not whether it applies: that is Ledger.Apply's job.
 func ParseEvent(name string, data []byte) (Event, error) {
 	var ed eventDoc
-	doc, err := yamlpos.Load(name, data, &ed)
+	doc, err := loadYAML(name, data, &ed)
 	if err != nil {
 		return Event{}, err
 	}

@@ -1,6 +1,8 @@
 package forces
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -67,6 +69,35 @@ func mappingPairs(n *yaml.Node) []pair {
 		}
 	}
 	return out
+}
+
+// loadYAML is yamlpos.Load, with every error placed on a line: the few
+// problems the YAML library reports without one are placed where they can
+// be found (an unknown alias where it is used), else on line 1, for the
+// document as a whole.
+func loadYAML(name string, data []byte, v any) (*yamlpos.Doc, error) {
+	doc, err := yamlpos.Load(name, data, v)
+	var es yamlpos.Errors
+	if err == nil || !errors.As(err, &es) {
+		return doc, err
+	}
+	for _, e := range es {
+		if e.Line > 0 {
+			continue
+		}
+		e.Line = 1
+		for _, f := range []struct{ prefix, mark string }{{"unknown anchor '", "*"}, {"anchor '", "&"}} {
+			if a, ok := strings.CutPrefix(e.Msg, f.prefix); ok {
+				if a, _, ok = strings.Cut(a, "'"); ok {
+					if i := bytes.Index(data, []byte(f.mark+a)); i >= 0 {
+						e.Line = 1 + bytes.Count(data[:i], []byte("\n"))
+					}
+				}
+				break
+			}
+		}
+	}
+	return doc, es
 }
 
 // errSink collects positioned errors for one file.

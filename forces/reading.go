@@ -72,7 +72,7 @@ func OpenReading(nameOrPath string) (*Reading, error) {
 // applied to a State (State.Read), whose items and types it needs.
 func ParseReading(name string, data []byte) (*Reading, error) {
 	var rd readingDoc
-	doc, err := yamlpos.Load(name, data, &rd)
+	doc, err := loadYAML(name, data, &rd)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,6 @@ type Forces struct {
 
 	attrs []Attrs // effective attributes per profile
 	rank  []int32 // profiles in report order
-	order []int32 // items in UID order
 
 	tape     []step
 	tapeDate []civil.Date
@@ -62,9 +61,67 @@ func (l *Ledger) State() *State {
 
 func clip[T any](s []T) []T { return s[:len(s):len(s)] }
 
-// finish computes what At and Sweep share: attributes per profile, the
-// report order of profiles and the UID order of items.
+// finish computes what At and Sweep share: items renumbered in UID order
+// (so that At walks them in order and each group's UIDs come out sorted),
+// with their UIDs in one arena, attributes per profile and the report
+// order of profiles. It copies what it shares with a ledger, so that the
+// Forces keeps no more than it needs.
 func (f *Forces) finish() {
+	n := len(f.uids)
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.Slice(order, func(a, b int) bool { return f.uids[order[a]] < f.uids[order[b]] })
+	rank := make([]int32, n)
+	total := 0
+	for r, i := range order {
+		rank[i] = int32(r)
+		total += len(f.uids[i])
+	}
+	// One arena: 16 bytes of header per UID and no allocation each, and no
+	// UID keeps alive the memory of the file it was read from.
+	var b strings.Builder
+	b.Grow(total)
+	for _, i := range order {
+		b.WriteString(f.uids[i])
+	}
+	arena := b.String()
+	uids := make([]string, n)
+	off := 0
+	for r, i := range order {
+		l := len(f.uids[i])
+		uids[r] = arena[off : off+l]
+		off += l
+	}
+	f.uids = uids
+	tape := make([]step, len(f.tape))
+	for k, s := range f.tape {
+		tape[k] = step{rank[s.item], s.to}
+	}
+	f.tape = tape
+	f.tapeDate = append([]civil.Date(nil), f.tapeDate...)
+	profs := make([]profKey, len(f.profs))
+	for p, k := range f.profs {
+		if k.carrier >= 0 {
+			k.carrier = rank[k.carrier]
+		}
+		profs[p] = k
+	}
+	f.profs = profs
+	var ob strings.Builder
+	for _, o := range f.origin {
+		ob.WriteString(o)
+	}
+	oa := ob.String()
+	origin := make([]string, len(f.origin))
+	off = 0
+	for p, o := range f.origin {
+		origin[p] = oa[off : off+len(o)]
+		off += len(o)
+	}
+	f.origin = origin
+
 	f.attrs = make([]Attrs, len(f.profs))
 	for p, k := range f.profs {
 		f.attrs[p] = f.types.Effective(f.types.types[k.typ], f.overs[k.over])
@@ -104,11 +161,6 @@ func (f *Forces) finish() {
 		}
 		return f.carrierName(x) < f.carrierName(y)
 	})
-	f.order = make([]int32, len(f.uids))
-	for i := range f.order {
-		f.order[i] = int32(i)
-	}
-	sort.Slice(f.order, func(a, b int) bool { return f.uids[f.order[a]] < f.uids[f.order[b]] })
 }
 
 func (f *Forces) carrierName(k profKey) string {
@@ -210,8 +262,8 @@ func (f *Forces) build(d civil.Date, cur []int32) *State {
 	}
 	fill := make([]int32, len(f.profs))
 	copy(fill, start)
-	for _, i := range f.order {
-		if p := cur[i]; p >= 0 && counts[p] > 0 {
+	for i, p := range cur { // items are numbered in UID order
+		if p >= 0 && counts[p] > 0 {
 			uids[fill[p]] = f.uids[i]
 			fill[p]++
 		}
@@ -249,7 +301,9 @@ func (f *Forces) group(p int32, count int) Group {
 // Sweep replays the history once, in date order, and calls fn with the
 // state at each of dates (ascending, whatever their order in dates). The
 // states carry group counts but no UIDs: Sweep is for counting a series.
-// fn may keep the states. Sweep stops at fn's first error and returns it.
+// fn may keep the states; a group that did not change between two dates is
+// the same *Group in both, so groups are read only. Sweep stops at fn's
+// first error and returns it.
 func (f *Forces) Sweep(dates []civil.Date, fn func(*State) error) error {
 	ds := append([]civil.Date(nil), dates...)
 	sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })
@@ -261,6 +315,12 @@ func (f *Forces) Sweep(dates []civil.Date, fn func(*State) error) error {
 	elim := uint8(statusIndex(Eliminated))
 	live := 0 // profiles with a count, to size the groups
 	at := 0
+	// A profile's group is made once per Sweep; at each date a group whose
+	// count has not changed since the previous date is shared with that
+	// date's state, others are fresh copies.
+	tmpl := make([]Group, len(f.profs))
+	made := make([]bool, len(f.profs))
+	prev := make([]*Group, len(f.profs))
 	for _, d := range ds {
 		end := f.stepsThrough(d)
 		for _, s := range f.tape[at:end] {
@@ -268,21 +328,41 @@ func (f *Forces) Sweep(dates []civil.Date, fn func(*State) error) error {
 				if counts[old]--; counts[old] == 0 {
 					live--
 				}
+				prev[old] = nil
 			}
 			cur[s.item] = s.to
 			if counts[s.to]++; counts[s.to] == 1 {
 				live++
 			}
+			prev[s.to] = nil
 		}
 		at = end
 		s := f.newState(d)
-		groups := make([]Group, 0, live)
 		s.Groups = make([]*Group, 0, live)
+		fresh := 0
 		for _, p := range f.rank {
-			if c := counts[p]; c > 0 && f.profs[p].status != elim {
-				groups = append(groups, f.group(p, int(c)))
-				s.Groups = append(s.Groups, &groups[len(groups)-1])
+			if counts[p] > 0 && prev[p] == nil {
+				fresh++
 			}
+		}
+		groups := make([]Group, 0, fresh)
+		for _, p := range f.rank {
+			c := counts[p]
+			if c == 0 || f.profs[p].status == elim {
+				continue
+			}
+			if g := prev[p]; g != nil {
+				s.Groups = append(s.Groups, g)
+				continue
+			}
+			if !made[p] {
+				tmpl[p], made[p] = f.group(p, 0), true
+			}
+			groups = append(groups, tmpl[p])
+			g := &groups[len(groups)-1]
+			g.Count = int(c)
+			prev[p] = g
+			s.Groups = append(s.Groups, g)
 		}
 		if err := fn(s); err != nil {
 			return err

@@ -375,7 +375,7 @@ func loadBundledTypes() (*Types, error) {
 			return nil, err
 		}
 		var d catalogueDoc
-		doc, err := yamlpos.Load(path.Join("catalog", f), data, &d)
+		doc, err := loadYAML(path.Join("catalog", f), data, &d)
 		if err != nil {
 			return nil, err
 		}
@@ -399,7 +399,7 @@ func ParseTypes(name string, data []byte, base *Types) (*Types, error) {
 		base = Catalogue()
 	}
 	var d catalogueDoc
-	doc, err := yamlpos.Load(name, data, &d)
+	doc, err := loadYAML(name, data, &d)
 	if err != nil {
 		return nil, err
 	}
