@@ -178,7 +178,6 @@ func randomHistory(t *testing.T, seed int64) {
 	l := NewLedger("R", nil)
 	day := civil.MustParse("2011-02-05")
 	var uids []string
-	next := 0
 	snapshots := map[civil.Date][]string{}
 	live := func() []string {
 		counts := map[string]int{}
@@ -197,65 +196,14 @@ func randomHistory(t *testing.T, seed int64) {
 		sort.Strings(out)
 		return out
 	}
-	pick := func() string {
-		if len(uids) == 0 || rng.Intn(20) == 0 {
-			return fmt.Sprintf("nope-%d", rng.Intn(5))
-		}
-		return uids[rng.Intn(len(uids))]
-	}
-	statuses := []Status{Deployed, NonDeployed, Test, Training, Converted, Eliminated}
-	types := []struct {
-		k Kind
-		t string
-	}{{ICBMLauncher, "MM-III"}, {ICBM, "MM-III"}, {SLBMLauncher, "Trident II"}, {SLBM, "Trident II"}, {HeavyBomber, "B-52H"}, {Submarine, "Ohio"}}
+	gen := &randomEvents{rng: rng, uids: &uids}
 	applied, rejected := 0, 0
 	for i := 0; i < 1500; i++ {
 		if rng.Intn(4) == 0 {
 			snapshots[day] = live()
 			day = day.AddDays(1 + rng.Intn(30))
 		}
-		ev := Event{Date: day}
-		switch rng.Intn(9) {
-		case 0, 1:
-			ty := types[rng.Intn(len(types))]
-			spec := ItemSpec{Kind: ty.k, Type: ty.t, Status: statuses[rng.Intn(4)], Site: fmt.Sprintf("S%d", rng.Intn(3))}
-			if rng.Intn(2) == 0 {
-				next++
-				spec.UID = fmt.Sprintf("R-%04d", next)
-			} else {
-				spec.Count = 1 + rng.Intn(4)
-			}
-			if ty.k.IsMissile() && rng.Intn(2) == 0 {
-				w := rng.Intn(4)
-				spec.Warheads = &w
-			}
-			if rng.Intn(6) == 0 {
-				spec.Carrier = pick()
-			}
-			ev.Op, ev.Items = OpNew, []ItemSpec{spec}
-		case 2:
-			ev.Op, ev.UIDs, ev.Status = OpStatus, []string{pick()}, statuses[rng.Intn(4)]
-		case 3:
-			ev.Op, ev.Select, ev.Count, ev.Status = OpStatus, &Selector{Kind: types[rng.Intn(len(types))].k}, 1+rng.Intn(3), statuses[rng.Intn(4)]
-		case 4:
-			ev.Op, ev.UIDs = OpMove, []string{pick()}
-			if rng.Intn(2) == 0 {
-				ev.Site = fmt.Sprintf("S%d", rng.Intn(3))
-			} else if rng.Intn(2) == 0 {
-				ev.Carrier = pick()
-			} else {
-				ev.Carrier = NoCarrier
-			}
-		case 5:
-			ev.Op, ev.UIDs = []Op{OpConversionStart, OpConversionComplete}[rng.Intn(2)], []string{pick()}
-		case 6:
-			ev.Op, ev.UIDs = OpEliminate, []string{pick()}
-		case 7:
-			w := rng.Intn(5)
-			ev.Op, ev.UIDs, ev.Warheads = OpLoad, []string{pick()}, &w
-		case 8:
-			ev.Op, ev.UIDs, ev.Attrs = OpAttrs, []string{pick()}, Attrs{"alcms": int64(rng.Intn(3) * 6)}
-		}
+		ev := gen.event(day)
 		before := l.Len()
 		if err := l.Apply(ev); err != nil {
 			var ee EventErrors
@@ -419,5 +367,173 @@ func TestEventJSON(t *testing.T) {
 	json.Unmarshal([]byte(`{"date":"2013-04-02","op":"new","items":[{"kind":"heavy-bomber","type":"B-52H","status":"deployed","alcmz":12}]}`), &bad)
 	if err := NewLedger("US", nil).Apply(bad); err == nil || !strings.Contains(err.Error(), `items[0].alcmz: unknown field or attribute "alcmz" (did you mean "alcms"?)`) {
 		t.Fatalf("apply: %v", err)
+	}
+}
+
+func TestApplyAllIsAllOrNothing(t *testing.T) {
+	d := civil.MustParse("2020-01-01")
+	setup := []Event{{Date: d, Op: OpNew, Items: []ItemSpec{
+		{UID: "SUB", Kind: Submarine, Type: "Ohio", Status: Deployed},
+		{UID: "T1", Kind: SLBMLauncher, Type: "Trident II", Status: Deployed, Carrier: "SUB"},
+		{UID: "T2", Kind: SLBMLauncher, Type: "Trident II", Status: Deployed, Carrier: "SUB"},
+		{UID: "D1", Kind: SLBM, Type: "Trident II", Status: Deployed, Carrier: "T1"},
+		{Kind: HeavyBomber, Type: "B-2A", Status: Deployed, Count: 3},
+	}}}
+	newLedger := func() *Ledger {
+		l := NewLedger("US", nil)
+		if err := l.ApplyAll(setup); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	l := newLedger()
+	before := summary(l.State(), true)
+	w := 5
+	batch := []Event{
+		{Date: d.AddDays(1), Op: OpMove, UIDs: []string{"D1"}, Carrier: "T2"},
+		{Date: d.AddDays(1), Op: OpNew, Items: []ItemSpec{{Kind: HeavyBomber, Type: "B-2A", Status: Test, Count: 2}, {UID: "D2", Kind: SLBM, Type: "Trident II", Status: NonDeployed, Carrier: "T1"}}},
+		{Date: d.AddDays(2), Op: OpEliminate, UIDs: []string{"US.heavy-bomber.B-2A.0001"}},
+		{Date: d.AddDays(2), Op: OpLoad, UIDs: []string{"D1"}, Warheads: &w},
+		{Date: d.AddDays(3), Op: OpStatus, UIDs: []string{"T2"}, Status: NonDeployed}, // D1 is deployed in T2
+	}
+	err := l.ApplyAll(batch)
+	var be *BatchError
+	if !errors.As(err, &be) || be.Index != 4 || !strings.Contains(err.Error(), "event 4: uids[0]: item D1: is deployed but its launcher T2 is non-deployed") {
+		t.Fatalf("batch error: %v", err)
+	}
+	if got := summary(l.State(), true); !reflect.DeepEqual(got, before) {
+		t.Fatalf("the failed batch changed the ledger:\n%s\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
+	}
+	if d0, _ := l.Date(); d0 != d || l.Len() != 7 {
+		t.Fatalf("date %s len %d", d0, l.Len())
+	}
+	// The ledger behaves as if the batch never was: the same batch without
+	// its bad event gives what a fresh ledger gives, UIDs generated alike.
+	fresh := newLedger()
+	for _, ev := range batch[:4] {
+		if err := fresh.Apply(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.ApplyAll(batch[:4]); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := summary(l.State(), true), summary(fresh.State(), true); !reflect.DeepEqual(a, b) {
+		t.Fatalf("after rollback and retry:\n%s\nfresh:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+	if a, b := l.Forces().Dates(), fresh.Forces().Dates(); !reflect.DeepEqual(a, b) {
+		t.Fatalf("dates %v %v", a, b)
+	}
+}
+
+// randomEvents makes random events, valid and not, over the items whose
+// UIDs *uids lists (the caller adds the items its ledger accepts).
+type randomEvents struct {
+	rng  *rand.Rand
+	uids *[]string
+	next int
+}
+
+func (r *randomEvents) event(day civil.Date) Event {
+	rng, uids := r.rng, *r.uids
+	pick := func() string {
+		if len(uids) == 0 || rng.Intn(20) == 0 {
+			return fmt.Sprintf("nope-%d", rng.Intn(5))
+		}
+		return uids[rng.Intn(len(uids))]
+	}
+	statuses := []Status{Deployed, NonDeployed, Test, Training, Converted, Eliminated}
+	types := []struct {
+		k Kind
+		t string
+	}{{ICBMLauncher, "MM-III"}, {ICBM, "MM-III"}, {SLBMLauncher, "Trident II"}, {SLBM, "Trident II"}, {HeavyBomber, "B-52H"}, {Submarine, "Ohio"}}
+	ev := Event{Date: day}
+	switch rng.Intn(9) {
+	case 0, 1:
+		ty := types[rng.Intn(len(types))]
+		spec := ItemSpec{Kind: ty.k, Type: ty.t, Status: statuses[rng.Intn(4)], Site: fmt.Sprintf("S%d", rng.Intn(3))}
+		if rng.Intn(2) == 0 {
+			r.next++
+			spec.UID = fmt.Sprintf("R-%04d", r.next)
+		} else {
+			spec.Count = 1 + rng.Intn(4)
+		}
+		if ty.k.IsMissile() && rng.Intn(2) == 0 {
+			w := rng.Intn(4)
+			spec.Warheads = &w
+		}
+		if rng.Intn(6) == 0 {
+			spec.Carrier = pick()
+		}
+		ev.Op, ev.Items = OpNew, []ItemSpec{spec}
+	case 2:
+		ev.Op, ev.UIDs, ev.Status = OpStatus, []string{pick()}, statuses[rng.Intn(4)]
+	case 3:
+		ev.Op, ev.Select, ev.Count, ev.Status = OpStatus, &Selector{Kind: types[rng.Intn(len(types))].k}, 1+rng.Intn(3), statuses[rng.Intn(4)]
+	case 4:
+		ev.Op, ev.UIDs = OpMove, []string{pick()}
+		if rng.Intn(2) == 0 {
+			ev.Site = fmt.Sprintf("S%d", rng.Intn(3))
+		} else if rng.Intn(2) == 0 {
+			ev.Carrier = pick()
+		} else {
+			ev.Carrier = NoCarrier
+		}
+	case 5:
+		ev.Op, ev.UIDs = []Op{OpConversionStart, OpConversionComplete}[rng.Intn(2)], []string{pick()}
+	case 6:
+		ev.Op, ev.UIDs = OpEliminate, []string{pick()}
+	case 7:
+		w := rng.Intn(5)
+		ev.Op, ev.UIDs, ev.Warheads = OpLoad, []string{pick()}, &w
+	case 8:
+		ev.Op, ev.UIDs, ev.Attrs = OpAttrs, []string{pick()}, Attrs{"alcms": int64(rng.Intn(3) * 6)}
+	}
+	return ev
+}
+
+// TestApplyAllMatchesApply applies random batches, valid and not, with
+// ApplyAll to one ledger and, when a batch is accepted, one event at a
+// time to another: the two must always agree.
+func TestApplyAllMatchesApply(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	a, b := NewLedger("R", nil), NewLedger("R", nil)
+	var uids []string
+	gen := &randomEvents{rng: rng, uids: &uids}
+	day := civil.MustParse("2011-02-05")
+	ok, failed := 0, 0
+	for i := 0; i < 400; i++ {
+		day = day.AddDays(rng.Intn(3))
+		batch := make([]Event, 1+rng.Intn(4))
+		for j := range batch {
+			batch[j] = gen.event(day)
+		}
+		n := a.Len()
+		if err := a.ApplyAll(batch); err != nil {
+			failed++
+		} else {
+			ok++
+			for _, ev := range batch {
+				if err := b.Apply(ev); err != nil {
+					t.Fatalf("batch %d accepted by ApplyAll, rejected by Apply: %v", i, err)
+				}
+			}
+			uids = append(uids, a.uids[n:]...)
+		}
+		if i%50 == 49 {
+			if x, y := summary(a.State(), true), summary(b.State(), true); !reflect.DeepEqual(x, y) {
+				t.Fatalf("after batch %d:\n%s\n--\n%s", i, strings.Join(x, "\n"), strings.Join(y, "\n"))
+			}
+		}
+	}
+	if ok < 50 || failed < 50 {
+		t.Fatalf("%d batches accepted, %d rejected", ok, failed)
+	}
+	for _, u := range uids {
+		x, _ := a.Item(u)
+		y, _ := b.Item(u)
+		if !reflect.DeepEqual(x, y) {
+			t.Fatalf("%s: %+v / %+v", u, x, y)
+		}
 	}
 }

@@ -106,6 +106,7 @@ type Ledger struct {
 	tapeDate []civil.Date
 	events   int
 	eff      map[[2]int32]Attrs // effective attributes by type and overrides
+	undo     *undoLog           // set during ApplyAll
 }
 
 // NewLedger starts an empty ledger for party over the type catalogue
@@ -1222,11 +1223,24 @@ func them(n int) string {
 }
 
 func (l *Ledger) commit(pl *plan) {
+	u := l.undo
 	add := func(k ctrKey, v int32) {
+		if u != nil {
+			if _, ok := u.ctr[k]; !ok {
+				u.ctr[k] = l.ctr[k]
+			}
+		}
 		if n := l.ctr[k] + v; n == 0 {
 			delete(l.ctr, k)
 		} else {
 			l.ctr[k] = n
+		}
+	}
+	touchHeld := func(c int32) {
+		if u != nil {
+			if _, ok := u.held[c]; !ok {
+				u.held[c] = append([]int32(nil), l.held[c]...)
+			}
 		}
 	}
 	elim := uint8(statusIndex(Eliminated))
@@ -1240,6 +1254,7 @@ func (l *Ledger) commit(pl *plan) {
 		if n.key.status == elim {
 			l.elim[i] = pl.date
 		} else if n.key.carrier >= 0 {
+			touchHeld(n.key.carrier)
 			l.held[n.key.carrier] = append(l.held[n.key.carrier], i)
 		}
 		l.tape = append(l.tape, step{i, p})
@@ -1248,28 +1263,134 @@ func (l *Ledger) commit(pl *plan) {
 	for _, c := range pl.changes {
 		old := l.profs[l.prof[c.item]]
 		p := l.internProf(c.key, pl.ctx.origin)
+		if u != nil {
+			u.prof = append(u.prof, [2]int32{c.item, l.prof[c.item]})
+		}
 		l.prof[c.item] = p
 		contrib(old, -1, add)
 		contrib(c.key, 1, add)
 		if old.carrier >= 0 && (old.carrier != c.key.carrier || c.key.status == elim) {
+			touchHeld(old.carrier)
 			l.unhold(old.carrier, c.item)
 		}
 		if c.key.carrier >= 0 && c.key.status != elim && (old.carrier != c.key.carrier) {
+			touchHeld(c.key.carrier)
 			l.held[c.key.carrier] = append(l.held[c.key.carrier], c.item)
 		}
 		if c.key.status == elim {
 			l.elim[c.item] = pl.date
+			if u != nil {
+				u.elim = append(u.elim, c.item)
+			}
 		}
 		l.tape = append(l.tape, step{c.item, p})
 		l.tapeDate = append(l.tapeDate, pl.date)
 	}
 	for g, n := range pl.gen {
+		if u != nil {
+			if _, ok := u.gen[g]; !ok {
+				u.gen[g] = l.gen[g]
+			}
+		}
 		l.gen[g] = n
 	}
 	if !pl.ctx.initial {
 		l.started, l.last = true, pl.date
 		l.events++
 	}
+}
+
+// undoLog is what ApplyAll needs to take back the events of a batch that
+// fails part way: the old value of everything commit changes in place.
+// Interned sites and overrides stay: nothing reads them unless an item
+// is in them.
+type undoLog struct {
+	uids, tape int
+	profs      int // profiles made by the batch go too: their origin is the batch's
+	started    bool
+	last       civil.Date
+	events     int
+	prof       [][2]int32 // item, profile before, in commit order
+	elim       []int32
+	held       map[int32][]int32
+	ctr        map[ctrKey]int32
+	gen        map[genKey]int
+}
+
+// ApplyAll applies a batch of events in order, each validated against the
+// items as the earlier ones left them, and either all of them or none. On
+// error nothing has changed, and the error is a *BatchError naming the
+// event at fault.
+func (l *Ledger) ApplyAll(evs []Event) error {
+	u := &undoLog{uids: len(l.uids), tape: len(l.tape), profs: len(l.profs), started: l.started, last: l.last, events: l.events,
+		held: map[int32][]int32{}, ctr: map[ctrKey]int32{}, gen: map[genKey]int{}}
+	l.undo = u
+	defer func() { l.undo = nil }()
+	for i := range evs {
+		ev := evs[i]
+		pl, errs := l.plan(&ev, applyCtx{origin: fmt.Sprintf("event %s %s", ev.Date, ev.Op)})
+		if len(errs) > 0 {
+			l.rollback(u)
+			return &BatchError{Index: i, Err: errs}
+		}
+		l.commit(pl)
+	}
+	return nil
+}
+
+// BatchError is ApplyAll's error: the index of the event it rejected, and
+// why (EventErrors).
+type BatchError struct {
+	Index int
+	Err   error
+}
+
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("event %d: %v", e.Index, strings.ReplaceAll(e.Err.Error(), "\n", fmt.Sprintf("\nevent %d: ", e.Index)))
+}
+
+func (e *BatchError) Unwrap() error { return e.Err }
+
+func (l *Ledger) rollback(u *undoLog) {
+	for i := len(u.prof) - 1; i >= 0; i-- {
+		l.prof[u.prof[i][0]] = u.prof[i][1]
+	}
+	for _, i := range u.elim {
+		delete(l.elim, i)
+	}
+	for c, old := range u.held {
+		if len(old) == 0 {
+			delete(l.held, c)
+		} else {
+			l.held[c] = old
+		}
+	}
+	for k, v := range u.ctr {
+		if v == 0 {
+			delete(l.ctr, k)
+		} else {
+			l.ctr[k] = v
+		}
+	}
+	for g, n := range u.gen {
+		if n == 0 {
+			delete(l.gen, g)
+		} else {
+			l.gen[g] = n
+		}
+	}
+	for i := u.uids; i < len(l.uids); i++ {
+		delete(l.byUID, l.uids[i])
+		delete(l.elim, int32(i))
+		delete(l.held, int32(i))
+	}
+	for _, k := range l.profs[u.profs:] {
+		delete(l.profIdx, k)
+	}
+	l.profs, l.origin = l.profs[:u.profs], l.origin[:u.profs]
+	l.uids, l.prof = l.uids[:u.uids], l.prof[:u.uids]
+	l.tape, l.tapeDate = l.tape[:u.tape], l.tapeDate[:u.tape]
+	l.started, l.last, l.events = u.started, u.last, u.events
 }
 
 func (l *Ledger) unhold(c, item int32) {
