@@ -15,6 +15,10 @@ import (
 // start of a history): they hold before any event.
 const initialDate = civil.Date(math.MinInt32)
 
+// MaxCount is the most items one entry may stand for: a bound on what a
+// file can make the loader generate, far above any real force.
+const MaxCount = 1_000_000
+
 // NoCarrier, as the carrier of a move, takes an item out of its carrier
 // (a missile out of its launcher).
 const NoCarrier = "none"
@@ -738,6 +742,10 @@ func (l *Ledger) planNew(pl *plan, ev *Event, errs *EventErrors) {
 		}
 		if count < 0 {
 			errs.add(yamlpos.Join(p, "count"), spec.UID, "count must be at least 1, not %d", count)
+			ok = false
+		}
+		if count > MaxCount {
+			errs.add(yamlpos.Join(p, "count"), spec.UID, "count is at most %d per entry, not %d", MaxCount, count)
 			ok = false
 		}
 		if spec.UID != "" && count != 1 {

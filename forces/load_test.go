@@ -219,6 +219,8 @@ func TestValidation(t *testing.T) {
 	}{
 		{"negative count", head + "  - {kind: icbm, type: MM-III, status: deployed, count: -3}\n",
 			[]fileError{{4, "items[0].count: count must be at least 1, not -3"}}},
+		{"huge count", head + "  - {kind: icbm, type: MM-III, status: non-deployed, count: 2000000000}\n",
+			[]fileError{{4, "items[0].count: count is at most 1000000 per entry, not 2000000000"}}},
 		{"zero count", head + "  - {kind: icbm, type: MM-III, status: deployed, count: 0}\n",
 			[]fileError{{4, "items[0].count: count must be at least 1, not 0"}}},
 		{"unknown kind", head + "  - {kind: icbm-launchr, type: MM-III, status: deployed}\n",

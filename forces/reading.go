@@ -519,8 +519,8 @@ func addedGroup(spec *ItemSpec, types *Types, r *Reading, taken map[string]bool,
 	if n == 0 {
 		n = 1
 	}
-	if n < 1 {
-		errs.add("count", spec.UID, "count must be at least 1")
+	if n < 1 || n > MaxCount {
+		errs.add("count", spec.UID, "count must be from 1 to %d", MaxCount)
 	}
 	if spec.UID != "" && n != 1 {
 		errs.add("count", spec.UID, "an entry with a uid is one item")
