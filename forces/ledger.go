@@ -19,6 +19,11 @@ const initialDate = civil.Date(math.MinInt32)
 // file can make the loader generate, far above any real force.
 const MaxCount = 1_000_000
 
+// MaxWarheads bounds the warheads declared on one missile: a check on
+// typing errors, far above any missile's (START I banned new types with
+// more than ten).
+const MaxWarheads = 100
+
 // NoCarrier, as the carrier of a move, takes an item out of its carrier
 // (a missile out of its launcher).
 const NoCarrier = "none"
@@ -381,6 +386,9 @@ func (l *Ledger) eventArgs(ev *Event, errs *EventErrors) (evArgs, bool) {
 		} else if *ev.Warheads < 0 {
 			errs.add("warheads", "", "must not be negative")
 			ok = false
+		} else if *ev.Warheads > MaxWarheads {
+			errs.add("warheads", "", "is at most %d, not %d", MaxWarheads, *ev.Warheads)
+			ok = false
 		}
 	}
 	if ev.Op == OpAttrs && len(ev.Attrs) == 0 {
@@ -645,8 +653,8 @@ func (l *Ledger) specKey(spec *ItemSpec, p string, errs *EventErrors, ctx applyC
 		case *spec.Warheads < 0:
 			errs.add(yamlpos.Join(p, "warheads"), spec.UID, "must not be negative")
 			ok = false
-		case *spec.Warheads > math.MaxInt32:
-			errs.add(yamlpos.Join(p, "warheads"), spec.UID, "is out of range")
+		case *spec.Warheads > MaxWarheads:
+			errs.add(yamlpos.Join(p, "warheads"), spec.UID, "is at most %d, not %d", MaxWarheads, *spec.Warheads)
 			ok = false
 		default:
 			k.heads = int32(*spec.Warheads)

@@ -172,7 +172,7 @@ func Parse(name string, data []byte) (*Forces, error) {
 		specs, index := ld.items("items", fd.Items)
 		ev := Event{Op: OpNew, Items: specs}
 		pl, errs := l.plan(&ev, applyCtx{initial: true, lenient: true, file: name, origin: name})
-		ld.report("", index, errs, ev.Items)
+		ld.report("", index, errs)
 		l.commit(pl)
 	}
 	for i := range fd.Events {
@@ -185,7 +185,7 @@ func Parse(name string, data []byte) (*Forces, error) {
 		origin := fmt.Sprintf("%s:%d (%s %s)", name, doc.Line(p), ev.Date, ev.Op)
 		pl, errs := l.plan(&ev, applyCtx{file: name, origin: origin})
 		if len(errs) > 0 {
-			ld.report(p, index, errs, ev.Items)
+			ld.report(p, index, errs)
 			ld.fail(ev.Items)
 			continue
 		}
@@ -247,7 +247,7 @@ func (ld *loader) fail(items []ItemSpec) {
 // report places a ledger's errors for an event at prefix in the file.
 // index maps the event's item positions to the file's (items that did not
 // decode are not in the event).
-func (ld *loader) report(prefix string, index []int, errs EventErrors, items []ItemSpec) {
+func (ld *loader) report(prefix string, index []int, errs EventErrors) {
 	for _, e := range errs {
 		if e.Msg == "no such item" && ld.failed[e.UID] {
 			continue
@@ -274,7 +274,6 @@ func (ld *loader) report(prefix string, index []int, errs EventErrors, items []I
 			ld.failed[e.UID] = true
 		}
 	}
-	_ = items
 }
 
 // items decodes a list of item entries; index[j] is the file position of

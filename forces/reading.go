@@ -495,8 +495,8 @@ func addedGroup(spec *ItemSpec, types *Types, r *Reading, taken map[string]bool,
 	if spec.Warheads != nil {
 		if kind != "" && !kind.IsMissile() {
 			errs.add("warheads", spec.UID, "only missiles (icbm, slbm) carry warheads; a %s does not", kind)
-		} else if *spec.Warheads < 0 {
-			errs.add("warheads", spec.UID, "must not be negative")
+		} else if *spec.Warheads < 0 || *spec.Warheads > MaxWarheads {
+			errs.add("warheads", spec.UID, "must be from 0 to %d", MaxWarheads)
 		} else {
 			g.Warheads = *spec.Warheads
 		}
