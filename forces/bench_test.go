@@ -153,3 +153,26 @@ func BenchmarkApply(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSweepCounts is the same replay as BenchmarkSweep, handing
+// counts per profile instead of states.
+func BenchmarkSweepCounts(b *testing.B) {
+	f := benchHistory(b, 1_000_000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dates := make([]civil.Date, 120)
+		for j := range dates {
+			dates[j] = benchStart.AddDays(i % 28).AddMonths(2 * j)
+		}
+		total := int64(0)
+		f.SweepCounts(dates, func(_ civil.Date, counts []int32) error {
+			for _, c := range counts {
+				total += int64(c)
+			}
+			return nil
+		})
+		if total == 0 {
+			b.Fatal("no items")
+		}
+	}
+}

@@ -153,6 +153,12 @@ type Group struct {
 	// Origin says where the group was declared or last changed
 	// ("us-2020.yaml:7", "event 2013-04-02"), for explanations.
 	Origin string
+	// Profile is 1 + the group's index in Forces.Profiles(): groups of
+	// one Forces with the same Profile, at any dates, differ only in Count
+	// and UIDs, so a counting engine may evaluate a rule once per Profile
+	// across a series. 0 for groups not made by a Forces (a reading's
+	// changes and additions, groups built by hand).
+	Profile int
 }
 
 // Label is a short human description: "icbm MM-III deployed at Malmstrom, 1 warhead".

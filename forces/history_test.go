@@ -18,7 +18,7 @@ import (
 func summary(s *State, withUIDs bool) []string {
 	var out []string
 	for _, g := range s.Groups {
-		line := fmt.Sprintf("%s|%d|%s|%s|%s", g.Label(), g.Count, g.Carrier, g.Attrs.Key(), g.Origin)
+		line := fmt.Sprintf("%s|%d|%s|%s|%s|%d", g.Label(), g.Count, g.Carrier, g.Attrs.Key(), g.Origin, g.Profile)
 		if withUIDs {
 			line += "|" + strings.Join(g.UIDs, ",")
 		}
@@ -535,5 +535,47 @@ func TestApplyAllMatchesApply(t *testing.T) {
 		if !reflect.DeepEqual(x, y) {
 			t.Fatalf("%s: %+v / %+v", u, x, y)
 		}
+	}
+}
+
+func TestSweepCountsEqualsSweep(t *testing.T) {
+	f, err := Bundled("us-history-example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	profiles := f.Profiles()
+	var dates []civil.Date
+	for d := civil.MustParse("2010-01-01"); d <= civil.MustParse("2019-01-01"); d = d.AddDays(29) {
+		dates = append(dates, d)
+	}
+	var want [][]string
+	f.Sweep(dates, func(s *State) error {
+		want = append(want, summary(s, false))
+		return nil
+	})
+	i := 0
+	err = f.SweepCounts(dates, func(d civil.Date, counts []int32) error {
+		if len(counts) != len(profiles) {
+			t.Fatalf("%d counts for %d profiles", len(counts), len(profiles))
+		}
+		s := &State{}
+		for j, c := range counts {
+			if profiles[j].Profile != j+1 {
+				t.Fatalf("profile %d has Profile %d", j, profiles[j].Profile)
+			}
+			if c > 0 {
+				g := *profiles[j]
+				g.Count = int(c)
+				s.Groups = append(s.Groups, &g)
+			}
+		}
+		if got := summary(s, false); !reflect.DeepEqual(got, want[i]) {
+			t.Fatalf("%s:\n%v\n%v", d, got, want[i])
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != len(dates) {
+		t.Fatal(err, i)
 	}
 }

@@ -398,6 +398,7 @@ func readChange(groups []*Group, ch *ReadingChange, types *Types, origin string)
 			read.Attrs, read.Overrides = a, o
 		}
 		read.Origin = origin
+		read.Profile = 0 // its attributes are the reading's, not a profile's
 		var parts []*Group
 		if n < g.Count {
 			rest := *g
@@ -569,6 +570,9 @@ func mergeGroups(groups []*Group) []*Group {
 		}
 		merged := *m
 		merged.Count += g.Count
+		if merged.Profile == 0 {
+			merged.Profile = g.Profile
+		}
 		if len(m.UIDs) == m.Count && len(g.UIDs) == g.Count {
 			merged.UIDs = append(append(make([]string, 0, merged.Count), m.UIDs...), g.UIDs...)
 			sort.Strings(merged.UIDs)

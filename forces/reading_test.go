@@ -123,6 +123,10 @@ changes:
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Re-read items are no longer their profile; the rest of a split group is.
+	if read.Groups[0].Profile != 0 || read.Groups[2].Profile == 0 || read.Groups[2].Profile != s.Groups[1].Profile || read.Groups[1].Profile != s.Groups[0].Profile {
+		t.Errorf("profiles %d %d %d (owner's %d)", read.Groups[0].Profile, read.Groups[1].Profile, read.Groups[2].Profile, s.Groups[1].Profile)
+	}
 	// A Sweep state (no UIDs) can be read by selection, counts only.
 	var swept *State
 	f.Sweep([]civil.Date{civil.MustParse("2020-09-01")}, func(s *State) error { swept = s; return nil })

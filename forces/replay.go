@@ -32,6 +32,8 @@ type Forces struct {
 
 	attrs []Attrs // effective attributes per profile
 	rank  []int32 // profiles in report order
+	pos   []int32 // profile -> index in Profiles(), -1 for eliminated items
+	npos  int32
 
 	tape     []step
 	tapeDate []civil.Date
@@ -161,6 +163,16 @@ func (f *Forces) finish() {
 		}
 		return f.carrierName(x) < f.carrierName(y)
 	})
+	elim := uint8(statusIndex(Eliminated))
+	f.pos = make([]int32, len(f.profs))
+	f.npos = 0
+	for _, p := range f.rank {
+		f.pos[p] = -1
+		if f.profs[p].status != elim {
+			f.pos[p] = f.npos
+			f.npos++
+		}
+	}
 }
 
 func (f *Forces) carrierName(k profKey) string {
@@ -287,7 +299,7 @@ func (f *Forces) group(p int32, count int) Group {
 	g := Group{
 		Kind: Kinds[k.kind], Type: f.types.types[k.typ].Name, Status: Statuses[k.status],
 		Site: f.siteNames[k.site], Warheads: int(k.heads), Attrs: f.attrs[p],
-		Converting: k.conv, Count: count, Origin: f.origin[p],
+		Converting: k.conv, Count: count, Origin: f.origin[p], Profile: int(f.pos[p]) + 1,
 	}
 	if o := f.overs[k.over]; len(o) > 0 {
 		g.Overrides = o
@@ -401,4 +413,57 @@ func digits(s string) int {
 		n++
 	}
 	return n
+}
+
+// Profiles returns every group the forces ever hold, eliminated items
+// aside, in report order, with Count 0 and no UIDs: the groups a series is
+// made of. With SweepCounts, a counting engine can evaluate its rules once
+// per profile and, at each date, only weigh them by the counts.
+func (f *Forces) Profiles() []*Group {
+	out := make([]*Group, 0, f.npos)
+	for _, p := range f.rank {
+		if f.pos[p] >= 0 {
+			g := f.group(p, 0)
+			out = append(out, &g)
+		}
+	}
+	return out
+}
+
+// SweepCounts is Sweep without states: it replays the history once and
+// calls fn at each of dates (ascending) with the number of items in each
+// of Profiles() at that date (counts[i] for Profiles()[i]). counts is
+// reused from one call to the next: fn must copy what it keeps.
+func (f *Forces) SweepCounts(dates []civil.Date, fn func(d civil.Date, counts []int32) error) error {
+	ds := append([]civil.Date(nil), dates...)
+	sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })
+	n := f.npos
+	pos := make([]int32, len(f.profs)) // eliminated items count in counts[n]
+	for p, x := range f.pos {
+		pos[p] = x
+		if x < 0 {
+			pos[p] = n
+		}
+	}
+	cur := make([]int32, len(f.uids))
+	for i := range cur {
+		cur[i] = -1
+	}
+	counts := make([]int32, n+1)
+	at := 0
+	for _, d := range ds {
+		end := f.stepsThrough(d)
+		for _, s := range f.tape[at:end] {
+			if old := cur[s.item]; old >= 0 {
+				counts[pos[old]]--
+			}
+			cur[s.item] = s.to
+			counts[pos[s.to]]++
+		}
+		at = end
+		if err := fn(d, counts[:n]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
