@@ -38,7 +38,7 @@ func seedFiles(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	f.Add([]byte(briefExample))
+	f.Add([]byte(bulkExample))
 	f.Add([]byte(hhead + "  - {date: 2012-01-01, op: status, select: {kind: icbm-launcher}, count: 1, status: test}\n"))
 	f.Add([]byte(head + "  - {<<: *x, kind: icbm}\n"))
 	f.Add([]byte("base: &b {kind: icbm}\nparty: US\n"))

@@ -13,7 +13,8 @@ import (
 	"github.com/tally-project/tally/internal/yamlpos"
 )
 
-const briefExample = `party: US
+// bulkExample is the bulk form issue 2 says must load as written.
+const bulkExample = `party: US
 as_of: 2020-09-01
 items:
   - {kind: icbm-launcher, type: MM-III, status: deployed, count: 133, site: Malmstrom}
@@ -52,8 +53,8 @@ func count(s *State, kind Kind, typ string, status Status, site string) int {
 	return n
 }
 
-func TestBriefExampleLoadsAsWritten(t *testing.T) {
-	f := mustParse(t, "us.yaml", briefExample)
+func TestBulkFormLoadsAsWritten(t *testing.T) {
+	f := mustParse(t, "us.yaml", bulkExample)
 	if f.Party() != "US" || f.AsOf() != civil.MustParse("2020-09-01") || !f.Snapshot() {
 		t.Fatalf("party %q as_of %s snapshot %v", f.Party(), f.AsOf(), f.Snapshot())
 	}
@@ -121,7 +122,7 @@ items:
 
 func TestUIDsAreDeterministic(t *testing.T) {
 	uids := func() []string {
-		f := mustParse(t, "us.yaml", briefExample)
+		f := mustParse(t, "us.yaml", bulkExample)
 		var out []string
 		for _, g := range mustAt(t, f, "2020-09-01").Groups {
 			out = append(out, g.UIDs...)
@@ -161,7 +162,7 @@ func TestJSONFileLoadsLikeYAML(t *testing.T) {
   {"kind": "icbm", "type": "MM-III", "status": "deployed", "count": 133, "warheads": 1},
   {"kind": "heavy-bomber", "type": "B-52H", "status": "converted", "count": 41}]}`
 	a := mustAt(t, mustParse(t, "us.json", js), "2020-09-01")
-	b := mustAt(t, mustParse(t, "us.yaml", briefExample), "2020-09-01")
+	b := mustAt(t, mustParse(t, "us.yaml", bulkExample), "2020-09-01")
 	if len(a.Groups) != len(b.Groups) {
 		t.Fatal("group counts differ")
 	}
@@ -404,7 +405,7 @@ items: []
 func TestLoadFileAndOpen(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "us.yaml")
-	if err := os.WriteFile(p, []byte(briefExample), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(bulkExample), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	f, err := LoadFile(p)

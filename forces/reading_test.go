@@ -144,7 +144,7 @@ changes:
 }
 
 func TestReadErrorsNameTheChange(t *testing.T) {
-	f := mustParse(t, "us.yaml", briefExample)
+	f := mustParse(t, "us.yaml", bulkExample)
 	s := mustAt(t, f, "2020-09-01")
 	r, err := ParseReading("r.yaml", []byte(`by: RU
 of: US

@@ -42,7 +42,7 @@ func TestCatalogueCarriesEverySource(t *testing.T) {
 
 func TestCatalogueNames(t *testing.T) {
 	c := Catalogue()
-	// Every name the task and the official tables use resolves, to the
+	// Every name issue 2 and the official tables use resolves, to the
 	// type (and attributes) expected.
 	cases := []struct {
 		name, want string
