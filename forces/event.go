@@ -96,6 +96,8 @@ type Selector struct {
 	Type   string `yaml:"type,omitempty" json:"type,omitempty"`
 	Status Status `yaml:"status,omitempty" json:"status,omitempty"`
 	Site   string `yaml:"site,omitempty" json:"site,omitempty"`
+	// Warheads matches missiles carrying exactly that many warheads.
+	Warheads *int `yaml:"warheads,omitempty" json:"warheads,omitempty"`
 }
 
 // Reading is one party's view of another party's items where it differs
@@ -117,6 +119,8 @@ type Reading struct {
 	// Source is where the reading is stated (a statement, a notification).
 	Source string `yaml:"source,omitempty" json:"source,omitempty"`
 	Note   string `yaml:"note,omitempty" json:"note,omitempty"`
+
+	file string // the file it was read from, for errors
 }
 
 // ReadingChange names items (by UIDs, or Select and Count) and what they
@@ -129,4 +133,6 @@ type ReadingChange struct {
 	Kind   Kind      `yaml:"kind,omitempty" json:"kind,omitempty"`
 	Attrs  Attrs     `yaml:"attrs,omitempty" json:"attrs,omitempty"`
 	Note   string    `yaml:"note,omitempty" json:"note,omitempty"`
+	// Line is where the change was written, for errors.
+	Line int `yaml:"-" json:"-"`
 }

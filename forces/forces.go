@@ -20,6 +20,27 @@
 //
 // A snapshot file is taken to hold at any date it is counted at; a history
 // gives the forces at any date by replaying its events up to that date.
+//
+// Loading a file (Parse, LoadFile, Bundled) validates everything at once
+// and reports every problem with file:line and field path. Underneath, a
+// Ledger applies each event to the items as they stand, all of it or
+// nothing, checking what must hold: UIDs are never reused, an eliminated
+// item never changes, a missile sits in a launcher of its type, no more
+// missiles are deployed than launchers. The exchange validates
+// notifications with the same Ledger.
+//
+// The ledger records its changes as a tape of (item, group) steps, so a
+// Forces answers At(date) and Sweep(dates) by moving counts between
+// groups; nothing is re-validated. Items are kept compactly (a UID and a
+// group index each), which is what lets a party of 100,000 items and a
+// history of a million events fit a series of 120 dates in tens of
+// milliseconds.
+//
+// Types come from a catalogue (Catalogue, catalog/types/*.yaml): names as
+// the official tables write them, aliases, variants that carry attributes
+// ("SS-24 (mobile)"), and attributes each with its source. A file may
+// define its own types over it. docs/forces-and-events.md describes the
+// file formats and the event schema exactly.
 package forces
 
 import (
@@ -115,6 +136,10 @@ type Group struct {
 	// Attrs are the group's effective type attributes: the catalogue's for
 	// its type, overridden by what the group sets.
 	Attrs Attrs
+	// Overrides are the attributes the group sets over its type's (from a
+	// variant name such as "SS-24 (mobile)", the file, an attrs event or a
+	// reading), for explanations; nil when none. Shared: read only.
+	Overrides Attrs
 	// Carrier is, for items held by another (a missile in a launcher, a
 	// launch tube in a submarine), the carrier's UID; "" when not given.
 	Carrier string
@@ -128,6 +153,12 @@ type Group struct {
 	// Origin says where the group was declared or last changed
 	// ("us-2020.yaml:7", "event 2013-04-02"), for explanations.
 	Origin string
+	// Profile is 1 + the group's index in Forces.Profiles(): groups of
+	// one Forces with the same Profile, at any dates, differ only in Count
+	// and UIDs, so a counting engine may evaluate a rule once per Profile
+	// across a series. 0 for groups not made by a Forces (a reading's
+	// changes and additions, groups built by hand).
+	Profile int
 }
 
 // Label is a short human description: "icbm MM-III deployed at Malmstrom, 1 warhead".
@@ -142,6 +173,21 @@ func (g *Group) Label() string {
 	}
 	if g.Warheads != NoLoading {
 		fmt.Fprintf(&b, ", %d warhead%s", g.Warheads, plural(g.Warheads))
+	}
+	if len(g.Overrides) > 0 {
+		keys := make([]string, 0, len(g.Overrides))
+		for k := range g.Overrides {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString(" [")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s: %v", k, g.Overrides[k])
+		}
+		b.WriteString("]")
 	}
 	return b.String()
 }
@@ -164,6 +210,10 @@ type State struct {
 	// Reading names the reading the state is under ("" = as the owner
 	// declared it).
 	Reading string
+
+	// types resolves the type names of a Reading's added items (nil: the
+	// bundled catalogue).
+	types *Types
 }
 
 // Items is the total number of items in the state.
@@ -173,4 +223,16 @@ func (s *State) Items() int {
 		n += g.Count
 	}
 	return n
+}
+
+// Site is a declared place where items are based or kept. A forces file
+// that declares `sites:` may place items only at those sites; one that
+// does not may name any site.
+type Site struct {
+	Name string `yaml:"name" json:"name"`
+	// Kind is what the site is, in the treaty's words: "ICBM base",
+	// "submarine base", "air base", "test range", "storage facility"...
+	Kind     string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Location string `yaml:"location,omitempty" json:"location,omitempty"`
+	Note     string `yaml:"note,omitempty" json:"note,omitempty"`
 }
