@@ -31,7 +31,7 @@ func heapInuse() uint64 {
 
 // BenchmarkMemory reports the heap a party of 100,000 items holds, per
 // item: as a Forces loaded from a snapshot file (what counting keeps), and
-// as a Ledger (what the exchange keeps: the Forces' tables plus the UID
+// as a Inventory (what the exchange keeps: the Forces' tables plus the UID
 // index). Each iteration loads again.
 func BenchmarkMemory(b *testing.B) {
 	p := newGenParty(1, 100_000, 100)
@@ -49,7 +49,7 @@ func BenchmarkMemory(b *testing.B) {
 	}
 	data := []byte(src.String())
 	n := len(p.specs)
-	var forcesB, ledgerB float64
+	var forcesB, inventoryB float64
 	var groups int
 	for i := 0; i < b.N; i++ {
 		base := heapInuse()
@@ -64,15 +64,15 @@ func BenchmarkMemory(b *testing.B) {
 		s, f = nil, nil
 
 		base = heapInuse()
-		l, err := p.ledger(benchStart, nil)
+		l, err := p.inventory(benchStart, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		ledgerB = float64(heapInuse()-base) / float64(n)
+		inventoryB = float64(heapInuse()-base) / float64(n)
 		runtime.KeepAlive(l)
 	}
 	b.ReportMetric(forcesB, "forces-B/item")
-	b.ReportMetric(ledgerB, "ledger-B/item")
+	b.ReportMetric(inventoryB, "inventory-B/item")
 	b.ReportMetric(float64(groups), "groups")
 	b.ReportMetric(float64(n), "items")
 }
@@ -80,7 +80,7 @@ func BenchmarkMemory(b *testing.B) {
 // BenchmarkAtSnapshot is At on a 100,000-item snapshot, with UIDs.
 func BenchmarkAtSnapshot(b *testing.B) {
 	p := newGenParty(1, 100_000, 100)
-	l, err := p.ledger(benchStart, nil)
+	l, err := p.inventory(benchStart, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func BenchmarkAtSnapshot(b *testing.B) {
 
 func benchHistory(b *testing.B, events int) *Forces {
 	p := newGenParty(2, 100_000, 100)
-	l, err := p.ledger(benchStart.AddDays(-1), p.events(events, benchStart, benchDays))
+	l, err := p.inventory(benchStart.AddDays(-1), p.events(events, benchStart, benchDays))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -137,12 +137,12 @@ func BenchmarkAtHistory(b *testing.B) {
 	}
 }
 
-// BenchmarkApply is the ledger validating and applying one event at a
+// BenchmarkApply is the inventory validating and applying one event at a
 // time, as the exchange does for each notification.
 func BenchmarkApply(b *testing.B) {
 	p := newGenParty(3, 100_000, 100)
 	evs := p.events(b.N, benchStart, benchDays)
-	l, err := p.ledger(benchStart.AddDays(-1), nil)
+	l, err := p.inventory(benchStart.AddDays(-1), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

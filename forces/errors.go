@@ -27,7 +27,7 @@ func (e *EventError) Error() string {
 	return b.String()
 }
 
-// EventErrors is every problem found in one event. Ledger.Apply returns
+// EventErrors is every problem found in one event. Inventory.Apply returns
 // one when it rejects an event, and then has changed nothing.
 type EventErrors []*EventError
 

@@ -23,13 +23,13 @@
 //
 // Loading a file (Parse, LoadFile, Bundled) validates everything at once
 // and reports every problem with file:line and field path. Underneath, a
-// Ledger applies each event to the items as they stand, all of it or
+// Inventory applies each event to the items as they stand, all of it or
 // nothing, checking what must hold: UIDs are never reused, an eliminated
 // item never changes, a missile sits in a launcher of its type, no more
 // missiles are deployed than launchers. The exchange validates
-// notifications with the same Ledger.
+// notifications with the same Inventory.
 //
-// The ledger records its changes as a tape of (item, group) steps, so a
+// The inventory records its changes as a tape of (item, group) steps, so a
 // Forces answers At(date) and Sweep(dates) by moving counts between
 // groups; nothing is re-validated. Items are kept compactly (a UID and a
 // group index each), which is what lets a party of 100,000 items and a

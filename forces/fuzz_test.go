@@ -93,7 +93,7 @@ func FuzzParseEvent(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("date: 2013-04-02\nop: move\nuids: [A]\ncarrier: none\n"))
-	l := NewLedger("US", nil)
+	l := NewInventory("US", nil)
 	l.Apply(Event{Date: civil.MustParse("2010-01-01"), Op: OpNew, Items: []ItemSpec{
 		{UID: "A", Kind: HeavyBomber, Type: "B-52H", Status: Deployed},
 		{UID: "L", Kind: ICBMLauncher, Type: "MM-III", Status: Deployed},
@@ -105,7 +105,7 @@ func FuzzParseEvent(f *testing.F) {
 			checkLoadError(t, "ev.json", err)
 			return
 		}
-		// Whatever parses can be checked against a ledger without a panic,
+		// Whatever parses can be checked against an inventory without a panic,
 		// and Check and Apply agree.
 		cerr := l.Check(ev)
 		state := summary(l.State(), true)
@@ -115,8 +115,8 @@ func FuzzParseEvent(f *testing.F) {
 				t.Fatalf("check error %T %v", cerr, cerr)
 			}
 		}
-		// Apply on a copy-free ledger would change it; apply to a fresh one.
-		l2 := NewLedger("US", nil)
+		// Apply on a copy-free inventory would change it; apply to a fresh one.
+		l2 := NewInventory("US", nil)
 		l2.Apply(Event{Date: civil.MustParse("2010-01-01"), Op: OpNew, Items: []ItemSpec{
 			{UID: "A", Kind: HeavyBomber, Type: "B-52H", Status: Deployed},
 			{UID: "L", Kind: ICBMLauncher, Type: "MM-III", Status: Deployed},
@@ -127,7 +127,7 @@ func FuzzParseEvent(f *testing.F) {
 			t.Fatalf("check %v, apply %v", cerr, aerr)
 		}
 		if got := summary(l.State(), true); strings.Join(got, "\n") != strings.Join(state, "\n") {
-			t.Fatal("Check changed the ledger")
+			t.Fatal("Check changed the inventory")
 		}
 		// A parsed event survives JSON.
 		b, err := json.Marshal(ev)

@@ -141,9 +141,9 @@ func sortInts(a []int) {
 	}
 }
 
-// ledger applies the party's items (as of `at`) and then evs.
-func (p *genParty) ledger(at civil.Date, evs []Event) (*Ledger, error) {
-	l := NewLedger("G", nil)
+// inventory applies the party's items (as of `at`) and then evs.
+func (p *genParty) inventory(at civil.Date, evs []Event) (*Inventory, error) {
+	l := NewInventory("G", nil)
 	if err := l.Apply(Event{Date: at, Op: OpNew, Items: p.specs}); err != nil {
 		return nil, err
 	}

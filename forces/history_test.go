@@ -164,8 +164,8 @@ func compareSweep(t *testing.T, f *Forces, dates []civil.Date) {
 	}
 }
 
-// TestRandomHistory applies random events, valid and not, to a ledger and
-// records the ledger's live items at the end of each date; the replay
+// TestRandomHistory applies random events, valid and not, to an inventory and
+// records the inventory's live items at the end of each date; the replay
 // (At, and Sweep) must give the same forces at every one of those dates.
 func TestRandomHistory(t *testing.T) {
 	for seed := int64(1); seed <= 4; seed++ {
@@ -175,7 +175,7 @@ func TestRandomHistory(t *testing.T) {
 
 func randomHistory(t *testing.T, seed int64) {
 	rng := rand.New(rand.NewSource(seed))
-	l := NewLedger("R", nil)
+	l := NewInventory("R", nil)
 	day := civil.MustParse("2011-02-05")
 	var uids []string
 	snapshots := map[civil.Date][]string{}
@@ -253,14 +253,14 @@ func randomHistory(t *testing.T, seed int64) {
 			return out
 		}
 		if !reflect.DeepEqual(strip(got), strip(want)) {
-			t.Fatalf("%s: replay differs from the live ledger:\nreplay %v\nlive   %v", d, strip(got), strip(want))
+			t.Fatalf("%s: replay differs from the live inventory:\nreplay %v\nlive   %v", d, strip(got), strip(want))
 		}
 	}
 	compareSweep(t, f, dates)
 }
 
 func TestLedgerApplyIsAtomic(t *testing.T) {
-	l := NewLedger("US", nil)
+	l := NewInventory("US", nil)
 	must := func(ev Event) {
 		t.Helper()
 		if err := l.Apply(ev); err != nil {
@@ -295,7 +295,7 @@ func TestLedgerApplyIsAtomic(t *testing.T) {
 			t.Fatalf("bad[%d]: %v", i, err)
 		}
 		if got := summary(l.State(), true); !reflect.DeepEqual(got, before) || len(l.tape) != tape {
-			t.Fatalf("bad[%d] changed the ledger:\n%v\n%v", i, got, before)
+			t.Fatalf("bad[%d] changed the inventory:\n%v\n%v", i, got, before)
 		}
 	}
 	// The errors name the field and the item.
@@ -312,7 +312,7 @@ func TestLedgerApplyIsAtomic(t *testing.T) {
 	if it, _ := l.Item("L2"); it.Status != NonDeployed {
 		t.Fatalf("L2 %v", it.Status)
 	}
-	// A ledger's Forces does not change with later events.
+	// An inventory's Forces does not change with later events.
 	f := l.Forces()
 	must(Event{Date: d.AddDays(2), Op: OpEliminate, UIDs: []string{"L2"}})
 	if s, _ := f.At(d.AddDays(10)); count(s, ICBMLauncher, "", NonDeployed, "") != 1 {
@@ -365,7 +365,7 @@ func TestEventJSON(t *testing.T) {
 	// An applied JSON event checks its attributes against the catalogue.
 	var bad Event
 	json.Unmarshal([]byte(`{"date":"2013-04-02","op":"new","items":[{"kind":"heavy-bomber","type":"B-52H","status":"deployed","alcmz":12}]}`), &bad)
-	if err := NewLedger("US", nil).Apply(bad); err == nil || !strings.Contains(err.Error(), `items[0].alcmz: unknown field or attribute "alcmz" (did you mean "alcms"?)`) {
+	if err := NewInventory("US", nil).Apply(bad); err == nil || !strings.Contains(err.Error(), `items[0].alcmz: unknown field or attribute "alcmz" (did you mean "alcms"?)`) {
 		t.Fatalf("apply: %v", err)
 	}
 }
@@ -379,8 +379,8 @@ func TestApplyAllIsAllOrNothing(t *testing.T) {
 		{UID: "D1", Kind: SLBM, Type: "Trident II", Status: Deployed, Carrier: "T1"},
 		{Kind: HeavyBomber, Type: "B-2A", Status: Deployed, Count: 3},
 	}}}
-	newLedger := func() *Ledger {
-		l := NewLedger("US", nil)
+	newLedger := func() *Inventory {
+		l := NewInventory("US", nil)
 		if err := l.ApplyAll(setup); err != nil {
 			t.Fatal(err)
 		}
@@ -402,13 +402,13 @@ func TestApplyAllIsAllOrNothing(t *testing.T) {
 		t.Fatalf("batch error: %v", err)
 	}
 	if got := summary(l.State(), true); !reflect.DeepEqual(got, before) {
-		t.Fatalf("the failed batch changed the ledger:\n%s\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
+		t.Fatalf("the failed batch changed the inventory:\n%s\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
 	}
 	if d0, _ := l.Date(); d0 != d || l.Len() != 7 {
 		t.Fatalf("date %s len %d", d0, l.Len())
 	}
-	// The ledger behaves as if the batch never was: the same batch without
-	// its bad event gives what a fresh ledger gives, UIDs generated alike.
+	// The inventory behaves as if the batch never was: the same batch without
+	// its bad event gives what a fresh inventory gives, UIDs generated alike.
 	fresh := newLedger()
 	for _, ev := range batch[:4] {
 		if err := fresh.Apply(ev); err != nil {
@@ -427,7 +427,7 @@ func TestApplyAllIsAllOrNothing(t *testing.T) {
 }
 
 // randomEvents makes random events, valid and not, over the items whose
-// UIDs *uids lists (the caller adds the items its ledger accepts).
+// UIDs *uids lists (the caller adds the items its inventory accepts).
 type randomEvents struct {
 	rng  *rand.Rand
 	uids *[]string
@@ -493,11 +493,11 @@ func (r *randomEvents) event(day civil.Date) Event {
 }
 
 // TestApplyAllMatchesApply applies random batches, valid and not, with
-// ApplyAll to one ledger and, when a batch is accepted, one event at a
+// ApplyAll to one inventory and, when a batch is accepted, one event at a
 // time to another: the two must always agree.
 func TestApplyAllMatchesApply(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
-	a, b := NewLedger("R", nil), NewLedger("R", nil)
+	a, b := NewInventory("R", nil), NewInventory("R", nil)
 	var uids []string
 	gen := &randomEvents{rng: rng, uids: &uids}
 	day := civil.MustParse("2011-02-05")

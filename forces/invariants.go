@@ -55,7 +55,7 @@ type touch struct {
 // type's launchers name sites); a launcher holds one missile and a
 // submarine no more tubes than its class has; a deployed missile sits in a
 // deployed launcher; nothing is held by an eliminated item.
-func (l *Ledger) checkInvariants(pl *plan, errs *EventErrors) {
+func (l *Inventory) checkInvariants(pl *plan, errs *EventErrors) {
 	delta := map[ctrKey]int32{}
 	add := func(k ctrKey, v int32) { delta[k] += v }
 	var touched []*touch
@@ -128,7 +128,7 @@ func plural2(k Kind, n int32) string {
 	return string(k) + "s"
 }
 
-func (l *Ledger) checkHeld(pl *plan, changed map[int32]int, errs *EventErrors) {
+func (l *Inventory) checkHeld(pl *plan, changed map[int32]int, errs *EventErrors) {
 	elim := uint8(statusIndex(Eliminated))
 	dep := uint8(statusIndex(Deployed))
 	affected := map[int32]string{} // carrier -> path of a change that touched it

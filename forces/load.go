@@ -148,7 +148,7 @@ func Parse(name string, data []byte) (*Forces, error) {
 	if len(fd.Attributes) > 0 || len(fd.Types) > 0 {
 		types = buildTypes(types, []typeSource{{sink: s, attrs: fd.Attributes, types: fd.Types}})
 	}
-	l := NewLedger(fd.Party, types)
+	l := NewInventory(fd.Party, types)
 	if doc.Has("sites") {
 		seen := map[string]int{}
 		for i, site := range fd.Sites {
@@ -212,11 +212,11 @@ func Parse(name string, data []byte) (*Forces, error) {
 	return f, nil
 }
 
-// loader turns a file's entries into specs and events, and the ledger's
+// loader turns a file's entries into specs and events, and the inventory's
 // errors into positioned ones.
 type loader struct {
 	sink   *errSink
-	l      *Ledger
+	l      *Inventory
 	failed map[string]bool // UIDs of items whose declaration failed
 }
 
@@ -244,7 +244,7 @@ func (ld *loader) fail(items []ItemSpec) {
 	}
 }
 
-// report places a ledger's errors for an event at prefix in the file.
+// report places an inventory's errors for an event at prefix in the file.
 // index maps the event's item positions to the file's (items that did not
 // decode are not in the event).
 func (ld *loader) report(prefix string, index []int, errs EventErrors) {
@@ -345,7 +345,7 @@ func opNames() string {
 }
 
 // decodeItem reads one item entry. Keys that are not item fields are type
-// attributes; the ledger checks their names and values against the
+// attributes; the inventory checks their names and values against the
 // catalogue.
 func decodeItem(s *errSink, p string, n *yaml.Node) (ItemSpec, bool) {
 	n = deref(n)
@@ -413,7 +413,7 @@ func decodeItem(s *errSink, p string, n *yaml.Node) (ItemSpec, bool) {
 // ParseEvent reads one event (JSON or YAML) strictly, as the exchange
 // receives it in a notification body: unknown fields are errors, and a new
 // item's inline attributes are read as in a forces file. It checks the
-// event's shape, not whether it applies: that is Ledger.Apply's job.
+// event's shape, not whether it applies: that is Inventory.Apply's job.
 func ParseEvent(name string, data []byte) (Event, error) {
 	var ed eventDoc
 	doc, err := loadYAML(name, data, &ed)

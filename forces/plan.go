@@ -13,7 +13,7 @@ import (
 // Validating an event: a plan is what the event would do (the new items,
 // and the new key of each item it changes), worked out against the items
 // as they stand and checked before anything is applied (commit, in
-// ledger.go).
+// inventory.go).
 
 type plan struct {
 	ctx     applyCtx
@@ -64,7 +64,7 @@ type evArgs struct {
 	over    Attrs
 }
 
-func (l *Ledger) plan(ev *Event, ctx applyCtx) (*plan, EventErrors) {
+func (l *Inventory) plan(ev *Event, ctx applyCtx) (*plan, EventErrors) {
 	var errs EventErrors
 	pl := &plan{ctx: ctx, date: ev.Date, base: int32(len(l.uids)), gen: map[genKey]int{}, newUIDs: map[string]int32{}}
 	if ctx.initial {
@@ -103,7 +103,7 @@ func (l *Ledger) plan(ev *Event, ctx applyCtx) (*plan, EventErrors) {
 	return pl, errs
 }
 
-func (l *Ledger) eventArgs(ev *Event, errs *EventErrors) (evArgs, bool) {
+func (l *Inventory) eventArgs(ev *Event, errs *EventErrors) (evArgs, bool) {
 	a := evArgs{carrier: -2}
 	ok := true
 	switch ev.Op {
@@ -188,7 +188,7 @@ func (l *Ledger) eventArgs(ev *Event, errs *EventErrors) (evArgs, bool) {
 	return a, ok
 }
 
-func (l *Ledger) parseStatus(s Status, path string, errs *EventErrors) (Status, bool) {
+func (l *Inventory) parseStatus(s Status, path string, errs *EventErrors) (Status, bool) {
 	if s == "" {
 		errs.add(path, "", "status is required")
 		return "", false
@@ -201,7 +201,7 @@ func (l *Ledger) parseStatus(s Status, path string, errs *EventErrors) (Status, 
 	return st, true
 }
 
-func (l *Ledger) checkSite(site, path string, errs *EventErrors) bool {
+func (l *Inventory) checkSite(site, path string, errs *EventErrors) bool {
 	if l.declared == nil || l.declared[site] {
 		return true
 	}
@@ -225,7 +225,7 @@ type target struct {
 
 // targets resolves the items an event names: its UIDs, or the first Count
 // items in UID order that match Select.
-func (l *Ledger) targets(ev *Event, errs *EventErrors) []target {
+func (l *Inventory) targets(ev *Event, errs *EventErrors) []target {
 	switch {
 	case len(ev.UIDs) > 0 && ev.Select != nil:
 		errs.add("", "", "name items by uids or by select with count, not both")
@@ -287,7 +287,7 @@ func (l *Ledger) targets(ev *Event, errs *EventErrors) []target {
 
 // matcher returns, per profile, whether its items match sel. Eliminated
 // items never match.
-func (l *Ledger) matcher(sel *Selector, path string, errs *EventErrors) ([]bool, bool) {
+func (l *Inventory) matcher(sel *Selector, path string, errs *EventErrors) ([]bool, bool) {
 	ok := true
 	kind, status, typ, site := -1, -1, int32(-1), int32(-1)
 	var want Attrs
@@ -346,7 +346,7 @@ func (l *Ledger) matcher(sel *Selector, path string, errs *EventErrors) ([]bool,
 	return m, true
 }
 
-func (l *Ledger) hasAttrs(k profKey, want Attrs) bool {
+func (l *Inventory) hasAttrs(k profKey, want Attrs) bool {
 	if len(want) == 0 {
 		return true
 	}
@@ -360,7 +360,7 @@ func (l *Ledger) hasAttrs(k profKey, want Attrs) bool {
 }
 
 // specKey validates a new item entry and returns its key (carrier unset).
-func (l *Ledger) specKey(spec *ItemSpec, p string, errs *EventErrors, ctx applyCtx) (profKey, bool) {
+func (l *Inventory) specKey(spec *ItemSpec, p string, errs *EventErrors, ctx applyCtx) (profKey, bool) {
 	k := profKey{heads: NoLoading, carrier: -1}
 	ok := true
 	var kind Kind
@@ -443,7 +443,7 @@ func (l *Ledger) specKey(spec *ItemSpec, p string, errs *EventErrors, ctx applyC
 // typeOver interns the overrides of an item of type typ, leaving out those
 // equal to the type's own values: "SS-24 (silo)" is the plain SS-24, one
 // group with it.
-func (l *Ledger) typeOver(typ int32, over Attrs) int32 {
+func (l *Inventory) typeOver(typ int32, over Attrs) int32 {
 	if len(over) == 0 {
 		return 0
 	}
@@ -498,7 +498,7 @@ func checkUID(u string) string {
 	return ""
 }
 
-func (l *Ledger) planNew(pl *plan, ev *Event, errs *EventErrors) {
+func (l *Inventory) planNew(pl *plan, ev *Event, errs *EventErrors) {
 	if len(ev.Items) == 0 && !pl.ctx.initial {
 		errs.add("items", "", "a new event needs items")
 		return
@@ -626,7 +626,7 @@ func dateWord(d civil.Date) string {
 
 // carrierFits says why an item with key k cannot be held by an item with
 // key c, or "".
-func (l *Ledger) carrierFits(k, c profKey, self bool) string {
+func (l *Inventory) carrierFits(k, c profKey, self bool) string {
 	if self {
 		return "an item cannot carry itself"
 	}
@@ -644,7 +644,7 @@ func (l *Ledger) carrierFits(k, c profKey, self bool) string {
 	return ""
 }
 
-func (l *Ledger) nextUID(pl *plan, k profKey) string {
+func (l *Inventory) nextUID(pl *plan, k profKey) string {
 	g := genKey{typ: k.typ, kind: k.kind}
 	n, ok := pl.gen[g]
 	if !ok {
@@ -682,7 +682,7 @@ func uidPart(s string) string {
 	return b.String()
 }
 
-func (l *Ledger) planChange(pl *plan, ev *Event, a evArgs, t target, errs *EventErrors) {
+func (l *Inventory) planChange(pl *plan, ev *Event, a evArgs, t target, errs *EventErrors) {
 	cur := l.profs[l.prof[t.item]]
 	uid := l.uids[t.item]
 	kind := Kinds[cur.kind]
@@ -744,7 +744,7 @@ func (l *Ledger) planChange(pl *plan, ev *Event, a evArgs, t target, errs *Event
 	pl.changes = append(pl.changes, change{item: t.item, key: nk, path: t.path})
 }
 
-func (l *Ledger) mergeOver(typ, cur int32, add Attrs) int32 {
+func (l *Inventory) mergeOver(typ, cur int32, add Attrs) int32 {
 	if len(add) == 0 {
 		return cur
 	}

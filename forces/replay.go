@@ -7,7 +7,7 @@ import (
 	"github.com/tally-project/tally/civil"
 )
 
-// Forces is a party's forces as a file (or a Ledger) declares them: a
+// Forces is a party's forces as a file (or a Inventory) declares them: a
 // snapshot that holds at any date, or a history whose state at a date is
 // the replay of its events up to that date.
 //
@@ -40,11 +40,11 @@ type Forces struct {
 	events   int
 }
 
-// Forces returns everything applied to the ledger so far as a history,
+// Forces returns everything applied to the inventory so far as a history,
 // replayable at any date. Later Applies do not change it.
-func (l *Ledger) Forces() *Forces {
+func (l *Inventory) Forces() *Forces {
 	f := &Forces{
-		name: "ledger", party: l.party, asOf: l.last, types: l.types,
+		name: "inventory", party: l.party, asOf: l.last, types: l.types,
 		siteNames: clip(l.sites), overs: clip(l.overs), profs: clip(l.profs),
 		origin: clip(l.origin), uids: clip(l.uids),
 		tape: clip(l.tape), tapeDate: clip(l.tapeDate), events: l.events,
@@ -55,7 +55,7 @@ func (l *Ledger) Forces() *Forces {
 
 // State is the items as they stand now (eliminated ones left out), with
 // UIDs.
-func (l *Ledger) State() *State {
+func (l *Inventory) State() *State {
 	f := l.Forces()
 	s, _ := f.At(l.last)
 	return s
@@ -66,7 +66,7 @@ func clip[T any](s []T) []T { return s[:len(s):len(s)] }
 // finish computes what At and Sweep share: items renumbered in UID order
 // (so that At walks them in order and each group's UIDs come out sorted),
 // with their UIDs in one arena, attributes per profile and the report
-// order of profiles. It copies what it shares with a ledger, so that the
+// order of profiles. It copies what it shares with an inventory, so that the
 // Forces keeps no more than it needs.
 func (f *Forces) finish() {
 	n := len(f.uids)

@@ -30,9 +30,9 @@ const NoCarrier = "none"
 // strings are small integers so that a key is 24 bytes and a map key.
 type profKey struct {
 	typ     int32 // index into Types.types
-	site    int32 // index into Ledger.sites; 0 is no site
+	site    int32 // index into Inventory.sites; 0 is no site
 	heads   int32 // warheads on each missile, or NoLoading
-	over    int32 // index into Ledger.overs: the item's attribute overrides
+	over    int32 // index into Inventory.overs: the item's attribute overrides
 	carrier int32 // item index, or -1
 	kind    uint8
 	status  uint8
@@ -63,7 +63,7 @@ type genKey struct {
 	kind uint8
 }
 
-// Item is one item as it stands in a Ledger.
+// Item is one item as it stands in a Inventory.
 type Item struct {
 	UID        string
 	Kind       Kind
@@ -79,7 +79,7 @@ type Item struct {
 	Eliminated civil.Date
 }
 
-// Ledger is a party's items as they stand after the events applied so
+// Inventory is a party's items as they stand after the events applied so
 // far. Apply validates an event against the current items (new UIDs must
 // not exist and never have, the change must be allowed from each item's
 // status, containment and the deployed-missile count must hold) and either
@@ -87,8 +87,8 @@ type Item struct {
 // it; history files are replayed through it.
 //
 // Forces returns the history applied so far, replayable at any date. A
-// Ledger is not safe for concurrent use.
-type Ledger struct {
+// Inventory is not safe for concurrent use.
+type Inventory struct {
 	party    string
 	types    *Types
 	sites    []string
@@ -115,13 +115,13 @@ type Ledger struct {
 	undo     *undoLog           // set during ApplyAll
 }
 
-// NewLedger starts an empty ledger for party over the type catalogue
+// NewInventory starts an empty inventory for party over the type catalogue
 // types (nil: the bundled Catalogue()).
-func NewLedger(party string, types *Types) *Ledger {
+func NewInventory(party string, types *Types) *Inventory {
 	if types == nil {
 		types = Catalogue()
 	}
-	return &Ledger{
+	return &Inventory{
 		party: party, types: types,
 		sites: []string{""}, siteIdx: map[string]int32{"": 0},
 		overs: []Attrs{nil}, overIdx: map[string]int32{"": 0},
@@ -132,7 +132,7 @@ func NewLedger(party string, types *Types) *Ledger {
 }
 
 // DeclareSites restricts the sites items may be at to those named.
-func (l *Ledger) DeclareSites(sites []Site) {
+func (l *Inventory) DeclareSites(sites []Site) {
 	l.declared = map[string]bool{}
 	for _, s := range sites {
 		l.declared[s.Name] = true
@@ -140,19 +140,19 @@ func (l *Ledger) DeclareSites(sites []Site) {
 }
 
 // Party is the party whose items these are.
-func (l *Ledger) Party() string { return l.party }
+func (l *Inventory) Party() string { return l.party }
 
-// Types is the catalogue the ledger resolves type names against.
-func (l *Ledger) Types() *Types { return l.types }
+// Types is the catalogue the inventory resolves type names against.
+func (l *Inventory) Types() *Types { return l.types }
 
 // Date is the date of the last event applied (false before any).
-func (l *Ledger) Date() (civil.Date, bool) { return l.last, l.started }
+func (l *Inventory) Date() (civil.Date, bool) { return l.last, l.started }
 
 // Len is the number of items ever declared, eliminated ones included.
-func (l *Ledger) Len() int { return len(l.uids) }
+func (l *Inventory) Len() int { return len(l.uids) }
 
 // Item returns the item with the given UID (eliminated items too).
-func (l *Ledger) Item(uid string) (Item, bool) {
+func (l *Inventory) Item(uid string) (Item, bool) {
 	i, ok := l.byUID[uid]
 	if !ok {
 		return Item{}, false
@@ -172,7 +172,7 @@ func (l *Ledger) Item(uid string) (Item, bool) {
 // Apply validates ev against the current items and applies it. On error
 // nothing has changed and the error is an EventErrors naming each field
 // and item at fault.
-func (l *Ledger) Apply(ev Event) error {
+func (l *Inventory) Apply(ev Event) error {
 	pl, errs := l.plan(&ev, applyCtx{origin: fmt.Sprintf("event %s %s", ev.Date, ev.Op)})
 	if len(errs) > 0 {
 		return errs
@@ -182,7 +182,7 @@ func (l *Ledger) Apply(ev Event) error {
 }
 
 // Check validates ev as Apply would, and changes nothing.
-func (l *Ledger) Check(ev Event) error {
+func (l *Inventory) Check(ev Event) error {
 	if _, errs := l.plan(&ev, applyCtx{}); len(errs) > 0 {
 		return errs
 	}
@@ -217,7 +217,7 @@ type change struct {
 }
 
 // cur is an item's key as the plan leaves it.
-func (l *Ledger) keyAfter(pl *plan, changed map[int32]int, i int32) profKey {
+func (l *Inventory) keyAfter(pl *plan, changed map[int32]int, i int32) profKey {
 	if i >= pl.base {
 		return pl.news[i-pl.base].key
 	}
@@ -227,7 +227,7 @@ func (l *Ledger) keyAfter(pl *plan, changed map[int32]int, i int32) profKey {
 	return l.profs[l.prof[i]]
 }
 
-func (l *Ledger) uidOf(pl *plan, i int32) string {
+func (l *Inventory) uidOf(pl *plan, i int32) string {
 	if i >= pl.base {
 		return pl.news[i-pl.base].uid
 	}
@@ -235,7 +235,7 @@ func (l *Ledger) uidOf(pl *plan, i int32) string {
 }
 
 // effective is the attributes of an item with key k.
-func (l *Ledger) effective(k profKey) Attrs {
+func (l *Inventory) effective(k profKey) Attrs {
 	key := [2]int32{k.typ, k.over}
 	if a, ok := l.eff[key]; ok {
 		return a
@@ -250,7 +250,7 @@ func (l *Ledger) effective(k profKey) Attrs {
 
 // internOver and internSite grow lookup tables; doing so while planning
 // changes nothing a caller can observe.
-func (l *Ledger) internOver(a Attrs) int32 {
+func (l *Inventory) internOver(a Attrs) int32 {
 	k := a.Key()
 	if i, ok := l.overIdx[k]; ok {
 		return i
@@ -261,7 +261,7 @@ func (l *Ledger) internOver(a Attrs) int32 {
 	return i
 }
 
-func (l *Ledger) internSite(s string) int32 {
+func (l *Inventory) internSite(s string) int32 {
 	if i, ok := l.siteIdx[s]; ok {
 		return i
 	}
@@ -271,7 +271,7 @@ func (l *Ledger) internSite(s string) int32 {
 	return i
 }
 
-func (l *Ledger) internProf(k profKey, origin string) int32 {
+func (l *Inventory) internProf(k profKey, origin string) int32 {
 	if i, ok := l.profIdx[k]; ok {
 		return i
 	}
@@ -282,7 +282,7 @@ func (l *Ledger) internProf(k profKey, origin string) int32 {
 	return i
 }
 
-func (l *Ledger) commit(pl *plan) {
+func (l *Inventory) commit(pl *plan) {
 	u := l.undo
 	add := func(k ctrKey, v int32) {
 		if u != nil {
@@ -381,7 +381,7 @@ type undoLog struct {
 // items as the earlier ones left them, and either all of them or none. On
 // error nothing has changed, and the error is a *BatchError naming the
 // event at fault.
-func (l *Ledger) ApplyAll(evs []Event) error {
+func (l *Inventory) ApplyAll(evs []Event) error {
 	u := &undoLog{uids: len(l.uids), tape: len(l.tape), profs: len(l.profs), started: l.started, last: l.last, events: l.events,
 		held: map[int32][]int32{}, ctr: map[ctrKey]int32{}, gen: map[genKey]int{}}
 	l.undo = u
@@ -411,7 +411,7 @@ func (e *BatchError) Error() string {
 
 func (e *BatchError) Unwrap() error { return e.Err }
 
-func (l *Ledger) rollback(u *undoLog) {
+func (l *Inventory) rollback(u *undoLog) {
 	for i := len(u.prof) - 1; i >= 0; i-- {
 		l.prof[u.prof[i][0]] = u.prof[i][1]
 	}
@@ -453,7 +453,7 @@ func (l *Ledger) rollback(u *undoLog) {
 	l.started, l.last, l.events = u.started, u.last, u.events
 }
 
-func (l *Ledger) unhold(c, item int32) {
+func (l *Inventory) unhold(c, item int32) {
 	hs := l.held[c]
 	for j, h := range hs {
 		if h == item {
