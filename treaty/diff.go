@@ -2,6 +2,7 @@ package treaty
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -21,7 +22,10 @@ type Change struct {
 // Diff lists what changed from a to b: limits (values, ranges, dates,
 // phases), rules (by the sentence each rule carries, or its expressions
 // when the sentence stayed the same), dates, parties, totals, containment,
-// notification and inspection data. Entries are matched by id.
+// notification and inspection data, the proposal block and linkage.
+// Entries are matched by id. A changed rule is also said per total, in
+// words: "a deployed heavy bomber counts toward deployed-warheads: 1
+// warhead → the warheads it is equipped for (...)".
 func Diff(a, b *Treaty) []Change {
 	d := &differ{}
 	d.str("treaty", "", "name", a.Name, b.Name)
@@ -37,6 +41,7 @@ func Diff(a, b *Treaty) []Change {
 	d.notifications(a, b)
 	d.inspections(a, b)
 	d.proposal(a, b)
+	d.linkage(a, b)
 	return d.out
 }
 
@@ -207,18 +212,50 @@ func quotaWords(q *Quota) string {
 }
 
 func (d *differ) rules(a, b *Treaty) {
+	idxA, idxB := map[*Rule]int{}, map[*Rule]int{}
+	for i := range a.Rules {
+		idxA[&a.Rules[i]] = i
+	}
+	for i := range b.Rules {
+		idxB[&b.Rules[i]] = i
+	}
 	matched(a.Rules, b.Rules, func(r *Rule) string { return r.ID }, func(x, y *Rule) {
 		switch {
 		case y == nil:
 			d.add("rule", x.ID, x.Says, "", fmt.Sprintf("rule %s removed: %s", x.ID, x.Says))
+			return
 		case x == nil:
 			d.add("rule", y.ID, "", y.Says, fmt.Sprintf("rule %s added: %s", y.ID, y.Says))
-		default:
-			if x.Says != y.Says {
-				d.add("rule", x.ID, x.Says, y.Says, fmt.Sprintf("rule %s: %q → %q", x.ID, x.Says, y.Says))
-				return
+			return
+		}
+		if x.Says != y.Says {
+			d.add("rule", x.ID, x.Says, y.Says, fmt.Sprintf("rule %s: %q → %q", x.ID, x.Says, y.Says))
+		}
+		// What each item counts, toward each total, in words: "a deployed
+		// heavy bomber counts: 1 warhead → the warheads it is equipped for".
+		subject := b.ruleSubject(idxB[y])
+		for _, k := range countKeys(x, y) {
+			ex, inX := x.Counts[k]
+			ey, inY := y.Counts[k]
+			if inX && inY && strings.TrimSpace(string(ex)) == strings.TrimSpace(string(ey)) {
+				continue
 			}
-			// Same sentence: say which expressions changed, so that a
+			wx, wy := "nothing", "nothing"
+			if inX {
+				wx = unitsWords(ex, totalUnit(a, k))
+			}
+			if inY {
+				wy = unitsWords(ey, totalUnit(b, k))
+			}
+			d.add("rule", x.ID, string(ex), string(ey), fmt.Sprintf("%s counts toward %s: %s → %s (rule %s)", subject, k, wx, wy, x.ID))
+		}
+		if strings.TrimSpace(string(x.When)) != strings.TrimSpace(string(y.When)) {
+			d.add("rule", x.ID, string(x.When), string(y.When), fmt.Sprintf("rule %s applies when: %s → %s", x.ID, x.When, y.When))
+		}
+		d.str("rule", x.ID, "rule "+x.ID+" quota", quotaWords(x.Quota), quotaWords(y.Quota))
+		d.str("rule", x.ID, "rule "+x.ID+" applies to parties", orAll(x.Parties), orAll(y.Parties))
+		if x.Says == y.Says {
+			// The same sentence over changed expressions: flag it, so that a
 			// silent change of meaning shows.
 			exprs := func(r *Rule) string {
 				return fmt.Sprintf("when %s; counts %s; quota %s; parties %s", r.When, countsWords(r), quotaWords(r.Quota), strings.Join(r.Parties, ", "))
@@ -228,6 +265,120 @@ func (d *differ) rules(a, b *Treaty) {
 			}
 		}
 	})
+}
+
+func orAll(ps []string) string {
+	if len(ps) == 0 {
+		return "all"
+	}
+	return strings.Join(ps, ", ")
+}
+
+// countKeys is the totals either rule counts toward, sorted.
+func countKeys(x, y *Rule) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range []*Rule{x, y} {
+		for k := range r.Counts {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func totalUnit(t *Treaty, id string) string {
+	if x, ok := t.TotalByID(id); ok {
+		return x.Unit
+	}
+	return "units"
+}
+
+// singular turns a plural unit into its singular when it is a simple noun
+// phrase ("warheads" → "warhead", "delivery vehicles" → "delivery
+// vehicle"); a compound unit ("launchers and heavy bombers") stays.
+func singular(unit string) string {
+	if strings.Contains(unit, " and ") || strings.Contains(unit, " or ") || !strings.HasSuffix(unit, "s") {
+		return unit
+	}
+	return strings.TrimSuffix(unit, "s")
+}
+
+var (
+	intLiteral = regexp.MustCompile(`^\d+$`)
+	typeAttr   = regexp.MustCompile(`^type\.(?:\?)?([a-z_][a-z0-9_]*)(?:\.orValue\(\d+\))?$`)
+	statusEq   = regexp.MustCompile(`item\.status\s*==\s*['"]([a-z-]+)['"]`)
+)
+
+// unitsWords says in words what a units expression counts per item, for
+// the common forms; any other expression is quoted as written.
+func unitsWords(e Expr, unit string) string {
+	src := strings.TrimSpace(string(e))
+	switch {
+	case intLiteral.MatchString(src):
+		if src == "1" {
+			return "1 " + singular(unit)
+		}
+		return src + " " + unit
+	case src == "item.warheads":
+		return "the " + unit + " actually on it (item.warheads)"
+	}
+	if m := typeAttr.FindStringSubmatch(src); m != nil {
+		switch m[1] {
+		case "alcms":
+			return "the " + unit + " it is equipped for (its long-range nuclear ALCMs, type.alcms)"
+		case "attributed":
+			return "the " + unit + " attributed to its type (type.attributed)"
+		}
+		return fmt.Sprintf("its type's %s (%s)", m[1], src)
+	}
+	return "`" + src + "`"
+}
+
+var kindWords = map[string]string{
+	"icbm": "ICBM", "icbm-launcher": "ICBM launcher", "slbm": "SLBM", "slbm-launcher": "SLBM launcher",
+	"submarine": "submarine", "heavy-bomber": "heavy bomber", "warhead": "warhead",
+}
+
+// ruleSubject names what rule i applies to, from the kinds its condition
+// can match and the status it requires: "a deployed heavy bomber", "an
+// ICBM or SLBM", "an item".
+func (t *Treaty) ruleSubject(i int) string {
+	if t.compiled == nil || i < 0 || i >= len(t.Rules) {
+		return "an item"
+	}
+	var kinds []string
+	for _, cr := range t.compiled.Rules {
+		if cr.Index == i && cr.When.Expr != nil {
+			for _, k := range cr.When.Kinds() {
+				kinds = append(kinds, kindWords[string(k)])
+			}
+		}
+	}
+	noun := "item"
+	if len(kinds) > 0 {
+		noun = strings.Join(kinds, " or ")
+	}
+	if m := statusEq.FindAllStringSubmatch(string(t.Rules[i].When), -1); len(m) == 1 && !strings.Contains(string(t.Rules[i].When), "!") {
+		noun = m[0][1] + " " + noun
+	}
+	return article(noun) + " " + noun
+}
+
+// article is "an" before a vowel sound ("an ICBM", "an SLBM", "an item"),
+// "a" otherwise.
+func article(noun string) string {
+	if noun == "" {
+		return "a"
+	}
+	switch noun[0] {
+	case 'a', 'e', 'i', 'o', 'u', 'I', 'S':
+		return "an"
+	}
+	return "a"
 }
 
 // limitWords renders a limit's bound: "1,550" or "1,700–2,200".
@@ -329,14 +480,51 @@ func (d *differ) inspections(a, b *Treaty) {
 }
 
 func (d *differ) proposal(a, b *Treaty) {
-	get := func(t *Treaty) (author, parent string) {
-		if t.Proposal != nil {
-			return t.Proposal.Author, t.Proposal.Parent
+	get := func(t *Treaty) (author, party, parent, note string) {
+		if p := t.Proposal; p != nil {
+			return p.Author, p.Party, p.Parent, p.Note
 		}
-		return "", ""
+		return "", "", "", ""
 	}
-	aa, ap := get(a)
-	ba, bp := get(b)
+	aa, apy, ap, an := get(a)
+	ba, bpy, bp, bn := get(b)
 	d.str("proposal", "author", "proposed by", aa, ba)
+	d.str("proposal", "party", "proposing party", apy, bpy)
 	d.str("proposal", "parent", "derives from", ap, bp)
+	d.str("proposal", "note", "proposal note", an, bn)
+}
+
+func declaredWords(tc *Tracked) string {
+	var s []string
+	for _, x := range tc.Declared {
+		s = append(s, fmt.Sprintf("%s from %s", fmtInt(x.Value), x.Date))
+	}
+	return strings.Join(s, "; ")
+}
+
+func (d *differ) linkage(a, b *Treaty) {
+	matched(a.Tracked, b.Tracked, func(x *Tracked) string { return x.ID }, func(x, y *Tracked) {
+		switch {
+		case y == nil:
+			d.add("tracked", x.ID, x.Name, "", fmt.Sprintf("tracked category %s (%s) removed", x.ID, x.Name))
+		case x == nil:
+			d.add("tracked", y.ID, "", y.Name, fmt.Sprintf("tracked category %s added: %s, in %s (%s)", y.ID, y.Name, y.Unit, orNone(declaredWords(y))))
+		default:
+			d.str("tracked", x.ID, "tracked "+x.ID, x.Name, y.Name)
+			d.str("tracked", x.ID, "tracked "+x.ID+" numbers", declaredWords(x), declaredWords(y))
+		}
+	})
+	words := func(t *Treaty, c *Clause) string {
+		return fmt.Sprintf("if %s, then %s", c.If.Words(t), c.Then.Words(t))
+	}
+	matched(a.Linked, b.Linked, func(c *Clause) string { return c.ID }, func(x, y *Clause) {
+		switch {
+		case y == nil:
+			d.add("linked", x.ID, words(a, x), "", fmt.Sprintf("linked clause %s removed: %s", x.ID, words(a, x)))
+		case x == nil:
+			d.add("linked", y.ID, "", words(b, y), fmt.Sprintf("linked clause %s added: %s", y.ID, words(b, y)))
+		default:
+			d.str("linked", x.ID, "linked clause "+x.ID, words(a, x), words(b, y))
+		}
+	})
 }

@@ -35,6 +35,12 @@ func FuzzParse(f *testing.F) {
 			{"kind: treaty", "kind: framework"},
 			{"parties:", "partys:"},
 			{"total: deployed-warheads", "total: nothing"},
+			{"above: 24", "above: -24"},
+			{"above: 24", "above: 24, below: 3"},
+			{"tracked: aegis-ashore-cells-europe, above", "tracked: aegis-ashore-cell, above"},
+			{"date: 2023-12-15", "date: 2016-05-12"},
+			{"withdraw: [RU]", "withdraw: [USSR]"},
+			{"limit: deployed-warheads\n      max: 1675", "limit: deployed-warheads"},
 		} {
 			if strings.Contains(s, v[0]) {
 				f.Add([]byte(strings.Replace(s, v[0], v[1], 1)))

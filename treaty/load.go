@@ -91,6 +91,7 @@ func (v *validator) check() {
 	v.checkNotifications()
 	v.checkInspections()
 	v.checkProposal()
+	v.checkLinkage()
 	for i, o := range t.Omitted {
 		p := yamlpos.Index("omitted", i)
 		if o.What == "" {
@@ -690,6 +691,11 @@ type step struct {
 	max   int64
 	min   *int64
 	src   Source
+	// rel is true when the start is counted from entry into force, months
+	// after it (0: the day itself), so that it can be recomputed for an
+	// assumed entry into force (StepsFrom).
+	rel    bool
+	months int
 }
 
 func (v *validator) start(p string, from *civil.Date, months *int, what string) (civil.Date, bool, string) {
@@ -723,6 +729,18 @@ func (v *validator) start(p string, from *civil.Date, months *int, what string) 
 	return eif.Date, true, "from entry into force"
 }
 
+// relative says whether a start is counted from entry into force, and how
+// many months after it.
+func relative(from *civil.Date, months *int) (bool, int) {
+	switch {
+	case from != nil:
+		return false, 0
+	case months != nil && *months > 0:
+		return true, *months
+	}
+	return true, 0
+}
+
 func (v *validator) schedule(p string, l *Limit) limitSchedule {
 	var s limitSchedule
 	for j := range l.Phases {
@@ -738,14 +756,16 @@ func (v *validator) schedule(p string, l *Limit) limitSchedule {
 		if name == "" {
 			name = fmt.Sprintf("phase %d", j+1)
 		}
-		s.steps = append(s.steps, step{start: start, known: known, how: how, name: name, max: ph.Max, min: ph.Min, src: ph.Source})
+		rel, months := relative(ph.From, ph.MonthsAfterEIF)
+		s.steps = append(s.steps, step{start: start, known: known, how: how, name: name, max: ph.Max, min: ph.Min, src: ph.Source, rel: rel, months: months})
 	}
 	start, known, how := v.start(p, l.From, l.MonthsAfterEIF, "the limit")
 	name := ""
 	if len(l.Phases) > 0 {
 		name = "final"
 	}
-	s.steps = append(s.steps, step{start: start, known: known, how: how, name: name, max: l.Max, min: l.Min, src: l.Source})
+	rel, months := relative(l.From, l.MonthsAfterEIF)
+	s.steps = append(s.steps, step{start: start, known: known, how: how, name: name, max: l.Max, min: l.Min, src: l.Source, rel: rel, months: months})
 	for j := 1; j < len(s.steps); j++ {
 		a, b := s.steps[j-1], s.steps[j]
 		if a.known && b.known && b.start <= a.start {

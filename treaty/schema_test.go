@@ -69,7 +69,8 @@ func TestSchemaCoversEveryField(t *testing.T) {
 	for _, tt := range []reflect.Type{reflect.TypeFor[Party](), reflect.TypeFor[Dates](), reflect.TypeFor[Dated](), reflect.TypeFor[Extension](),
 		reflect.TypeFor[Supersession](), reflect.TypeFor[Total](), reflect.TypeFor[Containment](), reflect.TypeFor[Rule](), reflect.TypeFor[Quota](),
 		reflect.TypeFor[Order](), reflect.TypeFor[Requirement](), reflect.TypeFor[Limit](), reflect.TypeFor[Phase](), reflect.TypeFor[Notification](),
-		reflect.TypeFor[Inspection](), reflect.TypeFor[Proposal](), reflect.TypeFor[Omission]()} {
+		reflect.TypeFor[Inspection](), reflect.TypeFor[Proposal](), reflect.TypeFor[Omission](), reflect.TypeFor[Tracked](),
+		reflect.TypeFor[Declared](), reflect.TypeFor[Clause](), reflect.TypeFor[Condition](), reflect.TypeFor[Effect]()} {
 		d, ok := defs[tt.Name()].(map[string]any)
 		if !ok {
 			t.Errorf("no $defs entry for %s", tt.Name())

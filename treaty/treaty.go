@@ -123,8 +123,13 @@ type Treaty struct {
 	Notifications []Notification `yaml:"notifications,omitempty" json:"notifications,omitempty" doc:"Notification timing rules, as data for the exchange."`
 	Inspections   []Inspection   `yaml:"inspections,omitempty" json:"inspections,omitempty" doc:"Inspection quotas, as data."`
 	Proposal      *Proposal      `yaml:"proposal,omitempty" json:"proposal,omitempty" doc:"For a proposal: who floated it, what it derives from."`
-	Omitted       []Omission     `yaml:"omitted,omitempty" json:"omitted,omitempty" doc:"Provisions the file does not model, each with why."`
-	Notes         []string       `yaml:"notes,omitempty" json:"notes,omitempty" doc:"Remarks for readers: readings chosen, [R] facts relied on."`
+	// Tracked and Linked tie limits to conditions outside them (linkage):
+	// a tracked category has declared numbers over time; a linked clause
+	// says what follows when a tracked number crosses a threshold.
+	Tracked []Tracked  `yaml:"tracked,omitempty" json:"tracked,omitempty" doc:"Categories outside the limits that linked clauses depend on (missile-defense interceptors in a region), with their declared numbers."`
+	Linked  []Clause   `yaml:"linked,omitempty" json:"linked,omitempty" doc:"Linked clauses: what follows (a right to withdraw, a limit that changes) when a tracked number crosses a threshold."`
+	Omitted []Omission `yaml:"omitted,omitempty" json:"omitted,omitempty" doc:"Provisions the file does not model, each with why."`
+	Notes   []string   `yaml:"notes,omitempty" json:"notes,omitempty" doc:"Remarks for readers: readings chosen, [R] facts relied on."`
 
 	// File is where the treaty was read from ("catalog:new-start.yaml" for
 	// a bundled one).
@@ -134,6 +139,7 @@ type Treaty struct {
 	parties  map[string]*Party // by upper-cased id and alias
 	totalIdx map[string]int
 	limitIdx map[string]int
+	trackIdx map[string]int
 	compiled *expr.Set
 	starts   []limitSchedule // per limit
 }
@@ -310,8 +316,9 @@ type Inspection struct {
 	Source  `yaml:",inline"`
 }
 
-// Proposal is what a proposal is and where it comes from. Later fields
-// (linkage clauses) are added here.
+// Proposal is what a proposal is and where it comes from. Linkage
+// (Tracked, Linked) sits at the top level of the file, since a treaty may
+// carry it too.
 type Proposal struct {
 	// Author is who floated it (a party, a delegation, experts).
 	Author string `yaml:"author" json:"author" doc:"Who floated it (a party id, a delegation, experts)."`
@@ -322,6 +329,62 @@ type Proposal struct {
 	// Source is where the proposal is reported; its note says what the
 	// proposal is, in words.
 	Source `yaml:",inline"`
+}
+
+// Tracked is a category outside the limits that linked clauses depend on,
+// such as missile-defense interceptors deployed in a region, with the
+// numbers declared (or reported) for it over time. The number on a date
+// is the last one declared on or before it.
+type Tracked struct {
+	ID   string `yaml:"id" json:"id" pattern:"^[a-z0-9][a-z0-9-]*$" doc:"Identifier clauses use."`
+	Name string `yaml:"name" json:"name" doc:"What is tracked, in words."`
+	Unit string `yaml:"unit" json:"unit" doc:"The unit, plural (interceptors, launch cells)."`
+	// Party is whose items these are, when one party's (an id or alias).
+	Party string `yaml:"party,omitempty" json:"party,omitempty" doc:"Whose items these are, when one party's."`
+	// Declared are the numbers in date order.
+	Declared []Declared `yaml:"declared,omitempty" json:"declared,omitempty" doc:"The numbers declared or reported, in date order; each holds until the next."`
+	Note     string     `yaml:"note,omitempty" json:"note,omitempty" doc:"What counts in the category, and what does not."`
+}
+
+// Declared is one number of a tracked category, from a date.
+type Declared struct {
+	Date  civil.Date `yaml:"date" json:"date" doc:"From when the number holds."`
+	Value int64      `yaml:"value" json:"value" minimum:"0" doc:"The number."`
+	// By is who declared or reported it (a party, an alliance, the press).
+	By     string `yaml:"by,omitempty" json:"by,omitempty" doc:"Who declared or reported it."`
+	Source `yaml:",inline"`
+}
+
+// Clause is a linked clause: while its condition on a tracked number
+// holds, what it says follows (a right to withdraw, a limit's value).
+type Clause struct {
+	ID     string    `yaml:"id" json:"id" pattern:"^[a-z0-9][a-z0-9-]*$" doc:"Identifier."`
+	Says   string    `yaml:"says" json:"says" doc:"The clause in one sentence."`
+	If     Condition `yaml:"if" json:"if" doc:"The condition on a tracked number."`
+	Then   Effect    `yaml:"then" json:"then" doc:"What follows while the condition holds."`
+	Source `yaml:",inline"`
+}
+
+// Condition compares a tracked number with a threshold: exactly one of
+// Above, AtLeast, Below, AtMost.
+type Condition struct {
+	Tracked string `yaml:"tracked" json:"tracked" doc:"The tracked category's id."`
+	Above   *int64 `yaml:"above,omitempty" json:"above,omitempty" doc:"Holds when the number is greater than this."`
+	AtLeast *int64 `yaml:"at_least,omitempty" json:"at_least,omitempty" doc:"Holds when the number is this or more."`
+	Below   *int64 `yaml:"below,omitempty" json:"below,omitempty" doc:"Holds when the number is less than this."`
+	AtMost  *int64 `yaml:"at_most,omitempty" json:"at_most,omitempty" doc:"Holds when the number is this or less."`
+}
+
+// Effect is what a linked clause makes follow: a right to withdraw for
+// some parties, a limit's value changed, or both.
+type Effect struct {
+	// Withdraw lists the parties (ids or aliases) that may withdraw.
+	Withdraw []string `yaml:"withdraw,omitempty" json:"withdraw,omitempty" doc:"Parties (ids or aliases) that may withdraw while the condition holds."`
+	// Limit, with Max (and Min for a range), is a limit whose value is
+	// replaced while the condition holds.
+	Limit string `yaml:"limit,omitempty" json:"limit,omitempty" doc:"A limit whose value changes while the condition holds."`
+	Max   *int64 `yaml:"max,omitempty" json:"max,omitempty" minimum:"0" doc:"The limit's maximum while the condition holds."`
+	Min   *int64 `yaml:"min,omitempty" json:"min,omitempty" minimum:"0" doc:"The lower end of its range while the condition holds."`
 }
 
 // Omission is a provision the file does not model, and why.
