@@ -159,7 +159,7 @@ type value struct {
 	folded string // text for a folded block (>-), when long
 }
 
-func intValue(n int64) value     { return value{scalar: strconv.FormatInt(n, 10)} }
+func intValue(n int64) value       { return value{scalar: strconv.FormatInt(n, 10)} }
 func dateValue(d civil.Date) value { return value{scalar: d.String()} }
 
 // textValue renders s inline when short, as a folded block when long.
