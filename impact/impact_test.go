@@ -397,6 +397,7 @@ items:
 //     2021-12-30; then convert 40 non-deployed tubes (once the boat is
 //     stood down): 40 × 365 / 46 = 317.4 → 318 days after 2021-04-11,
 //     2022-02-23. 901 - 61 - 40 = 800.
+//
 // New START's deadline, 2018-02-05, has passed: late under the reading,
 // on time as declared.
 func TestDisputeBothReadings(t *testing.T) {
