@@ -247,6 +247,7 @@ type Move struct {
 type view struct {
 	info  SideInfo
 	state *forces.State
+	units []*unit
 }
 
 // basis is one view counted under one rule set.
@@ -259,6 +260,7 @@ type basis struct {
 	quota  bool
 	memo   map[string][]int64
 	deltas map[string]deltaEntry
+	keys   keyer
 	date   civil.Date
 	err    error
 }
@@ -363,13 +365,14 @@ func Prepare(in Input) (*Prepared, error) {
 		for pi, t := range in.Proposals {
 			b, ok := shared[sigs[pi]]
 			if !ok {
-				b = &basis{v: v, t: t, date: in.Date, memo: map[string][]int64{}, deltas: map[string]deltaEntry{}}
+				b = &basis{v: v, t: t, date: in.Date, memo: map[string][]int64{}, deltas: map[string]deltaEntry{}, keys: keyer{}}
 				shared[sigs[pi]] = b
 				jobs = append(jobs, b)
 			}
 			p.bases[vi][pi] = b
 		}
 	}
+	parallel(len(p.views), func(i int) { p.views[i].units = units(p.views[i].state) })
 	parallel(len(jobs), func(i int) { jobs[i].count() })
 	p.assumptions = p.assume()
 	return p, nil
@@ -476,14 +479,20 @@ func (b *basis) count() {
 		b.quota = b.quota || r.Quota != nil
 	}
 	byKey := map[string]*unit{}
-	for _, u := range units(b.v.state) {
-		u.setKey(b.site)
-		if x, ok := byKey[u.key]; ok {
-			x.count += u.count
+	ki := 0
+	if b.site {
+		ki = 1
+	}
+	for _, vu := range b.v.units {
+		key := vu.keys[ki]
+		if x, ok := byKey[key]; ok {
+			x.count += vu.count
 			continue
 		}
-		byKey[u.key] = u
-		b.pool = append(b.pool, u)
+		u := *vu
+		u.key, u.site = key, b.site
+		byKey[key] = &u
+		b.pool = append(b.pool, &u)
 	}
 	sort.Slice(b.pool, func(i, j int) bool { return b.pool[i].key < b.pool[j].key })
 }
@@ -524,7 +533,7 @@ type deltaEntry struct {
 }
 
 func (b *basis) computeDelta(u *unit, m Measure, keep int) ([]int64, []*unit, bool) {
-	after, ok := apply(u, m, keep, b.site)
+	after, ok := apply(u, m, keep, b.site, b.keys)
 	if !ok {
 		return nil, nil, false
 	}

@@ -55,35 +55,35 @@ var steps = []step{
 
 // apply returns what one item of u becomes under m (nil: it leaves the
 // count), and false when m does not apply to u.
-func apply(u *unit, m Measure, keep int, site bool) ([]*unit, bool) {
+func apply(u *unit, m Measure, keep int, site bool, k keyer) ([]*unit, bool) {
 	switch m {
 	case Download:
 		if u.class != loaded || u.warheads() <= keep {
 			return nil, false
 		}
-		return []*unit{downloaded(u, u.warheads()-1, site)}, true
+		return []*unit{downloaded(u, u.warheads()-1, site, k)}, true
 	case StandDown:
 		if u.kind() != forces.SLBMLauncher || !deployed(u) || u.class == item {
 			return nil, false
 		}
 		tube := with(u.l, forces.NonDeployed, nil)
-		out := []*unit{derive(empty, tube, nil, u.sub, site)}
+		out := []*unit{derive(empty, tube, nil, u.sub, site, k)}
 		if u.class == loaded {
-			out = append(out, derive(item, offload(u.m), nil, nil, site))
+			out = append(out, derive(item, offload(u.m), nil, nil, site, k))
 		}
 		return out, true
 	case Convert:
 		switch {
 		case u.class == item && u.kind() == forces.HeavyBomber && !gone(u.l.Status):
-			return []*unit{derive(item, with(u.l, forces.Converted, forces.Attrs{"nuclear": false, "alcms": int64(0)}), nil, nil, site)}, true
+			return []*unit{derive(item, with(u.l, forces.Converted, forces.Attrs{"nuclear": false, "alcms": int64(0)}), nil, nil, site, k)}, true
 		case u.class == empty && u.kind() == forces.SLBMLauncher && !gone(u.l.Status):
-			return []*unit{derive(empty, with(u.l, forces.Converted, nil), nil, u.sub, site)}, true
+			return []*unit{derive(empty, with(u.l, forces.Converted, nil), nil, u.sub, site, k)}, true
 		}
 		return nil, false
 	case Eliminate:
 		switch {
 		case u.class == loaded && u.kind() == forces.ICBMLauncher:
-			return []*unit{derive(item, offload(u.m), nil, nil, site)}, true
+			return []*unit{derive(item, offload(u.m), nil, nil, site, k)}, true
 		case u.class == empty && u.kind() == forces.ICBMLauncher && u.l.Status != forces.Eliminated:
 			return nil, true
 		case u.class == item && u.l.Status != forces.Eliminated:
@@ -94,10 +94,10 @@ func apply(u *unit, m Measure, keep int, site bool) ([]*unit, bool) {
 }
 
 // downloaded is a loaded launcher whose missile carries w warheads.
-func downloaded(u *unit, w int, site bool) *unit {
+func downloaded(u *unit, w int, site bool, k keyer) *unit {
 	nm := *u.m
 	nm.Warheads = w
-	return derive(loaded, u.l, &nm, u.sub, site)
+	return derive(loaded, u.l, &nm, u.sub, site, k)
 }
 
 // rateKind is the kind whose rate a measure on u uses: the missile for a

@@ -405,7 +405,7 @@ func (pl *planner) download(st step, cands []candidate, tg target, targets []tar
 		if level >= c.u.warheads() {
 			return 0
 		}
-		v, err := pl.b.of(downloaded(c.u, level, pl.b.site))
+		v, err := pl.b.of(downloaded(c.u, level, pl.b.site, pl.b.keys))
 		base, err2 := pl.b.of(c.u)
 		if err != nil || err2 != nil {
 			return 0
@@ -478,7 +478,7 @@ func (pl *planner) download(st step, cands []candidate, tg target, targets []tar
 		if p.n <= 0 {
 			continue
 		}
-		after := downloaded(p.c.u, p.to, pl.b.site)
+		after := downloaded(p.c.u, p.to, pl.b.site, pl.b.keys)
 		v, err := pl.b.of(after)
 		base, err2 := pl.b.of(p.c.u)
 		if err != nil || err2 != nil {
@@ -504,48 +504,86 @@ func (pl *planner) download(st step, cands []candidate, tg target, targets []tar
 
 func rateKey(r Rate) string { return fmt.Sprintf("%s|%s|%s|%v", r.Kind, r.Type, r.Measure, r.Default) }
 
-// standDown takes whole submarines: tubes naming a submarine go with all
-// the deployed tubes of that submarine; others in batches of the rate's
-// batch, the least loaded first.
+// standDown takes whole submarines: tubes that name their submarine go
+// with all the deployed tubes of that submarine; others go in batches of
+// the rate's batch per type, the least loaded first, the last batch
+// filled up. A named submarine whose tubes would push another limit over
+// is passed over.
 func (pl *planner) standDown(st step, cands []candidate, tg target, targets []target) bool {
-	type boat struct {
-		id    string
-		parts []candidate
-		n     []int
+	type part struct {
+		c candidate
+		n int
 	}
-	var boats []*boat
-	bySub := map[string]*boat{}
-	var loose []candidate
-	for _, c := range cands {
-		if c.u.sub != nil {
-			id := c.u.sub.UIDs[0]
-			bt := bySub[id]
-			if bt == nil {
-				bt = &boat{id: id}
-				bySub[id] = bt
-				boats = append(boats, bt)
-			}
-			bt.parts = append(bt.parts, c)
-			bt.n = append(bt.n, c.u.count)
+	var parts []part
+	at := map[*unit]int{}
+	delta := make([]int64, len(pl.cur))
+	boats := 0
+	addPart := func(c candidate, n int) {
+		if n <= 0 {
+			return
+		}
+		if i, ok := at[c.u]; ok {
+			parts[i].n += n
 		} else {
-			loose = append(loose, c)
+			at[c.u] = len(parts)
+			parts = append(parts, part{c, n})
+		}
+		for i, d := range c.d {
+			delta[i] += d * int64(n)
 		}
 	}
-	// The empty deployed tubes of those submarines go too.
-	for _, u := range pl.pool {
-		if u.count > 0 && u.class == empty && u.kind() == forces.SLBMLauncher && deployed(u) && u.sub != nil {
-			if bt := bySub[u.sub.UIDs[0]]; bt != nil {
-				d, after, ok := pl.b.delta(u, StandDown, pl.keep)
-				if ok {
-					bt.parts = append(bt.parts, candidate{u: u, d: d, after: after, rate: bt.parts[0].rate, kind: u.l.Kind, typ: u.l.Type})
-					bt.n = append(bt.n, u.count)
+	left := func() int64 { return pl.cur[tg.ti] + delta[tg.ti] - tg.max }
+	// Submarines named by their tubes.
+	var subs []string
+	bySub := map[string][]candidate{}
+	var loose []candidate
+	for _, c := range cands {
+		if c.u.sub == nil {
+			loose = append(loose, c)
+			continue
+		}
+		id := c.u.sub.UIDs[0]
+		if bySub[id] == nil {
+			subs = append(subs, id)
+		}
+		bySub[id] = append(bySub[id], c)
+	}
+	if len(subs) > 0 {
+		// Their empty deployed tubes go too.
+		for _, u := range pl.pool {
+			if u.count > 0 && u.class == empty && u.kind() == forces.SLBMLauncher && deployed(u) && u.sub != nil && bySub[u.sub.UIDs[0]] != nil {
+				if d, after, ok := pl.b.delta(u, StandDown, pl.keep); ok {
+					id := u.sub.UIDs[0]
+					bySub[id] = append(bySub[id], candidate{u: u, d: d, after: after, rate: bySub[id][0].rate, kind: u.l.Kind, typ: u.l.Type})
 				}
 			}
 		}
 	}
-	// Loose tubes in batches per type.
-	byType := map[string][]candidate{}
+	for _, id := range subs {
+		if left() <= 0 {
+			break
+		}
+		fits := true
+		for _, t2 := range targets {
+			var d int64
+			for _, c := range bySub[id] {
+				d += c.d[t2.ti] * int64(c.u.count)
+			}
+			if d > 0 && pl.cur[t2.ti]+delta[t2.ti]+d > t2.max {
+				fits = false
+			}
+		}
+		if !fits {
+			continue
+		}
+		for _, c := range bySub[id] {
+			addPart(c, c.u.count)
+		}
+		boats++
+	}
+	// Tubes that name no submarine, per type, in batches.
 	var types []string
+	byType := map[string][]candidate{}
 	for _, c := range loose {
 		if byType[c.typ] == nil {
 			types = append(types, c.typ)
@@ -553,89 +591,61 @@ func (pl *planner) standDown(st step, cands []candidate, tg target, targets []ta
 		byType[c.typ] = append(byType[c.typ], c)
 	}
 	for _, typ := range types {
-		cs := byType[typ]
-		batch := max(cs[0].rate.Batch, 1)
-		var cur *boat
-		for _, c := range cs {
-			left := c.u.count
-			for left > 0 {
-				if cur == nil || sum(cur.n) == batch {
-					cur = &boat{id: fmt.Sprintf("%s batch %d", typ, len(boats)+1)}
-					boats = append(boats, cur)
-				}
-				k := min(left, batch-sum(cur.n))
-				cur.parts = append(cur.parts, c)
-				cur.n = append(cur.n, k)
-				left -= k
-			}
-		}
-	}
-	took := false
-	var items int
-	delta := make([]int64, len(pl.cur))
-	var groups []string
-	var rateC candidate
-	var made []struct {
-		after []*unit
-		n     int
-	}
-	boatsTaken := 0
-	for _, bt := range boats {
-		if pl.cur[tg.ti] <= tg.max {
+		if left() <= 0 {
 			break
 		}
-		// The whole boat, or none of it.
-		ok := true
-		for _, tg2 := range targets {
-			var dsum int64
-			for j, c := range bt.parts {
-				dsum += c.d[tg2.ti] * int64(bt.n[j])
+		cs := byType[typ]
+		batch := max(cs[0].rate.Batch, 1)
+		tubes := 0
+		for _, c := range cs {
+			if left() <= 0 {
+				break
 			}
-			if dsum > 0 && pl.cur[tg2.ti]+dsum > tg2.max {
-				ok = false
+			n := int(min(int64(c.u.count), ceilDiv(left(), -c.d[tg.ti])))
+			addPart(c, n)
+			tubes += n
+		}
+		if rem := tubes % batch; rem != 0 {
+			fill := batch - rem
+			for _, c := range cs {
+				taken := 0
+				if i, ok := at[c.u]; ok {
+					taken = parts[i].n
+				}
+				n := min(c.u.count-taken, fill)
+				addPart(c, n)
+				fill -= n
+				tubes += n
 			}
 		}
-		if !ok {
-			continue
-		}
-		for j, c := range bt.parts {
-			n := bt.n[j]
-			c.u.count -= n
-			made = append(made, struct {
-				after []*unit
-				n     int
-			}{c.after, n})
-			for i, d := range c.d {
-				pl.cur[i] += d * int64(n)
-				delta[i] += d * int64(n)
-			}
-			items += n
-			groups = append(groups, fmt.Sprintf("%d × %s", n, c.u.label()))
-			if rateC.u == nil || c.u.from > rateC.u.from {
-				rateC = c
-			}
-		}
-		boatsTaken++
-		took = true
+		boats += (tubes + batch - 1) / batch
 	}
-	if took {
-		mi := pl.record(st, rateC, items, delta, mergeGroups(groups), 0, boatsTaken)
-		for _, m := range made {
-			for _, a := range m.after {
-				pl.add(a, m.n, mi)
-			}
+	if len(parts) == 0 {
+		return false
+	}
+	groups := make([]string, len(parts))
+	items := 0
+	rateC := parts[0].c
+	for i, p := range parts {
+		groups[i] = fmt.Sprintf("%d × %s", p.n, p.c.u.label())
+		items += p.n
+		if p.c.u.from > rateC.u.from {
+			rateC = p.c
 		}
 	}
-	return took
+	mi := pl.record(st, rateC, items, delta, mergeGroups(groups), 0, boats)
+	for _, p := range parts {
+		p.c.u.count -= p.n
+		for _, a := range p.c.after {
+			pl.add(a, p.n, mi)
+		}
+	}
+	for i := range delta {
+		pl.cur[i] += delta[i]
+	}
+	return true
 }
 
-func sum(ns []int) int {
-	s := 0
-	for _, n := range ns {
-		s += n
-	}
-	return s
-}
 
 // mergeGroups adds up "n × label" entries with the same label.
 func mergeGroups(gs []string) []string {

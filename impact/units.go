@@ -2,6 +2,7 @@ package impact
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,6 +39,10 @@ type unit struct {
 	sub   *forces.Group
 	count int
 	key   string
+	// site says whether the key holds the site (the rules read it).
+	site bool
+	// keys are the key without and with the site, made once per view.
+	keys [2]string
 	// from is the plan move that made these items what they are (-1:
 	// they were so from the start); a move that takes them waits for it.
 	from int
@@ -60,9 +65,27 @@ func template(g *forces.Group) *forces.Group {
 	return &t
 }
 
+// keyer renders attribute sets, once per distinct map: groups of one
+// forces share their attribute maps, and rendering one is the costly part
+// of a unit's key.
+type keyer map[uintptr]string
+
+func (k keyer) attrs(a forces.Attrs) string {
+	if len(a) == 0 {
+		return ""
+	}
+	p := uintptr(reflect.ValueOf(a).UnsafePointer())
+	if s, ok := k[p]; ok {
+		return s
+	}
+	s := a.Key()
+	k[p] = s
+	return s
+}
+
 // groupKey identifies what rules can read of a group; site only when it
 // matters.
-func groupKey(b *strings.Builder, g *forces.Group, site bool) {
+func groupKey(b *strings.Builder, g *forces.Group, site bool, k keyer) {
 	if g == nil {
 		b.WriteString("-|")
 		return
@@ -79,22 +102,23 @@ func groupKey(b *strings.Builder, g *forces.Group, site bool) {
 	b.WriteByte('|')
 	b.WriteString(strconv.Itoa(g.Warheads))
 	b.WriteByte('|')
-	b.WriteString(g.Attrs.Key())
+	b.WriteString(k.attrs(g.Attrs))
 	if g.Converting {
 		b.WriteString("|converting")
 	}
 	b.WriteByte('#')
 }
 
-func (u *unit) setKey(site bool) {
+// keyOf is the unit's key, with or without site.
+func (u *unit) keyOf(site bool, k keyer) string {
 	var b strings.Builder
 	b.WriteByte(byte('0' + u.class))
-	groupKey(&b, u.l, site)
-	groupKey(&b, u.m, site)
+	groupKey(&b, u.l, site, k)
+	groupKey(&b, u.m, site, k)
 	if u.sub != nil && len(u.sub.UIDs) > 0 {
 		b.WriteString(u.sub.UIDs[0])
 	}
-	u.key = b.String()
+	return b.String()
 }
 
 // label describes one item of the unit for reports: "Trident II
@@ -112,7 +136,7 @@ func (u *unit) label() string {
 	case empty:
 		s += " (empty)"
 	}
-	if u.l.Site != "" && strings.Contains(u.key, "|"+u.l.Site+"|") {
+	if u.l.Site != "" && u.site {
 		s += " at " + u.l.Site
 	}
 	if u.sub != nil && len(u.sub.UIDs) > 0 {
@@ -144,9 +168,18 @@ func plural(n int64) string {
 	return "s"
 }
 
-// units splits a state into units (site kept; pools drop it when the
-// rules do not read it).
+// units splits a state into units, each with its keys with and without
+// the site (a basis keeps the one its rules need).
 func units(s *forces.State) []*unit {
+	out := splitUnits(s)
+	k := keyer{}
+	for _, u := range out {
+		u.keys = [2]string{u.keyOf(false, k), u.keyOf(true, k)}
+	}
+	return out
+}
+
+func splitUnits(s *forces.State) []*unit {
 	var out []*unit
 	var subs map[string]*forces.Group
 	type lref struct {
@@ -260,11 +293,10 @@ func (u *unit) miniState(party string) *forces.State {
 	return s
 }
 
-// derive returns a unit like u with the launcher (or item) and missile
-// replaced (nil keeps), count 1.
-func derive(class unitClass, l, m, sub *forces.Group, site bool) *unit {
-	u := &unit{class: class, l: l, m: m, sub: sub, count: 1, from: -1}
-	u.setKey(site)
+// derive returns a unit of one item made of the given templates.
+func derive(class unitClass, l, m, sub *forces.Group, site bool, k keyer) *unit {
+	u := &unit{class: class, l: l, m: m, sub: sub, count: 1, from: -1, site: site}
+	u.key = u.keyOf(site, k)
 	return u
 }
 
