@@ -478,22 +478,31 @@ func (b *basis) count() {
 	for _, r := range b.t.Rules {
 		b.quota = b.quota || r.Quota != nil
 	}
-	byKey := map[string]*unit{}
-	ki := 0
-	if b.site {
-		ki = 1
-	}
+	byKey := map[ukey]*unit{}
 	for _, vu := range b.v.units {
-		key := vu.keys[ki]
+		key := vu.mapKey(b.site)
 		if x, ok := byKey[key]; ok {
 			x.count += vu.count
 			continue
 		}
 		u := *vu
-		u.key, u.site = key, b.site
+		u.site = b.site
 		byKey[key] = &u
 		b.pool = append(b.pool, &u)
 	}
+	// Units with equal attributes in different maps merge here.
+	merged := b.pool[:0]
+	byString := map[string]*unit{}
+	for _, u := range b.pool {
+		u.key = u.keyOf(b.site, b.keys)
+		if x, ok := byString[u.key]; ok {
+			x.count += u.count
+			continue
+		}
+		byString[u.key] = u
+		merged = append(merged, u)
+	}
+	b.pool = merged
 	sort.Slice(b.pool, func(i, j int) bool { return b.pool[i].key < b.pool[j].key })
 }
 

@@ -646,7 +646,6 @@ func (pl *planner) standDown(st step, cands []candidate, tg target, targets []ta
 	return true
 }
 
-
 // mergeGroups adds up "n × label" entries with the same label.
 func mergeGroups(gs []string) []string {
 	counts := map[string]int{}

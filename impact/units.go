@@ -33,7 +33,9 @@ const (
 type unit struct {
 	class unitClass
 	// l is the launcher (loaded, empty) or the item (item); m the missile
-	// in a loaded launcher. Both are templates with Count 1, Attrs shared.
+	// in a loaded launcher: a group of the forces, or a changed copy of
+	// one; only what rules read of it matters here (never its Count or
+	// UIDs). Read only.
 	l, m *forces.Group
 	// sub is the submarine holding a launch tube, when the tube names it.
 	sub   *forces.Group
@@ -41,8 +43,6 @@ type unit struct {
 	key   string
 	// site says whether the key holds the site (the rules read it).
 	site bool
-	// keys are the key without and with the site, made once per view.
-	keys [2]string
 	// from is the plan move that made these items what they are (-1:
 	// they were so from the start); a move that takes them waits for it.
 	from int
@@ -168,16 +168,49 @@ func plural(n int64) string {
 	return "s"
 }
 
-// units splits a state into units, each with its keys with and without
-// the site (a basis keeps the one its rules need).
-func units(s *forces.State) []*unit {
-	out := splitUnits(s)
-	k := keyer{}
-	for _, u := range out {
-		u.keys = [2]string{u.keyOf(false, k), u.keyOf(true, k)}
-	}
-	return out
+// gkey is what rules can read of a group, for merging units.
+type gkey struct {
+	kind       forces.Kind
+	typ        string
+	status     forces.Status
+	site       string
+	warheads   int
+	attrs      uintptr // the attribute map's identity: the catalogue shares one per type and overrides
+	converting bool
 }
+
+// ukey is a unit's identity as a map key: cheaper than its string key
+// for the thousands of units of a large force.
+type ukey struct {
+	class unitClass
+	l, m  gkey
+	sub   string
+}
+
+func gk(g *forces.Group, site bool) gkey {
+	if g == nil {
+		return gkey{}
+	}
+	x := gkey{kind: g.Kind, typ: g.Type, status: g.Status, warheads: g.Warheads, converting: g.Converting}
+	if len(g.Attrs) > 0 {
+		x.attrs = uintptr(reflect.ValueOf(g.Attrs).UnsafePointer())
+	}
+	if site {
+		x.site = g.Site
+	}
+	return x
+}
+
+func (u *unit) mapKey(site bool) ukey {
+	x := ukey{class: u.class, l: gk(u.l, site), m: gk(u.m, site)}
+	if u.sub != nil && len(u.sub.UIDs) > 0 {
+		x.sub = u.sub.UIDs[0]
+	}
+	return x
+}
+
+// units splits a state into units, in the state's order.
+func units(s *forces.State) []*unit { return splitUnits(s) }
 
 func splitUnits(s *forces.State) []*unit {
 	var out []*unit
@@ -206,7 +239,7 @@ func splitUnits(s *forces.State) []*unit {
 			for _, uid := range g.UIDs {
 				subs[uid] = g
 			}
-			out = append(out, &unit{class: item, l: template(g), count: g.Count, from: -1})
+			out = append(out, &unit{class: item, l: g, count: g.Count, from: -1})
 		case g.Kind.IsLauncher():
 			lr := &lref{g: g, room: g.Count}
 			launchers = append(launchers, lr)
@@ -218,7 +251,7 @@ func splitUnits(s *forces.State) []*unit {
 		case g.Kind.IsMissile() && g.Status == forces.Deployed:
 			missiles = append(missiles, g)
 		default:
-			out = append(out, &unit{class: item, l: template(g), count: g.Count, from: -1})
+			out = append(out, &unit{class: item, l: g, count: g.Count, from: -1})
 		}
 	}
 	// The most loaded missiles first, then by position, as the counting
@@ -255,7 +288,7 @@ func splitUnits(s *forces.State) []*unit {
 	for i, m := range missiles {
 		fill(i, byType[string(launcherOf(m.Kind))+"|"+m.Type])
 		if left[i] > 0 { // more deployed missiles than launchers: left as items
-			out = append(out, &unit{class: item, l: template(m), count: left[i], from: -1})
+			out = append(out, &unit{class: item, l: m, count: left[i], from: -1})
 		}
 	}
 	for _, lr := range launchers {
@@ -265,10 +298,10 @@ func splitUnits(s *forces.State) []*unit {
 			sub.UIDs = []string{c}
 		}
 		for _, use := range lr.uses {
-			out = append(out, &unit{class: loaded, l: template(lr.g), m: template(use.m), sub: sub, count: use.n, from: -1})
+			out = append(out, &unit{class: loaded, l: lr.g, m: use.m, sub: sub, count: use.n, from: -1})
 		}
 		if lr.room > 0 {
-			out = append(out, &unit{class: empty, l: template(lr.g), sub: sub, count: lr.room, from: -1})
+			out = append(out, &unit{class: empty, l: lr.g, sub: sub, count: lr.room, from: -1})
 		}
 	}
 	return out
@@ -277,18 +310,18 @@ func splitUnits(s *forces.State) []*unit {
 // miniState is the one-unit state whose count gives a unit's totals.
 func (u *unit) miniState(party string) *forces.State {
 	s := &forces.State{Party: party}
-	l := *u.l
+	l := template(u.l)
 	if u.sub != nil {
 		s.Groups = append(s.Groups, u.sub)
 		l.Carrier = u.sub.UIDs[0]
 	}
 	if u.class == loaded {
 		l.UIDs = []string{"mini-launcher"}
-		m := *u.m
+		m := template(u.m)
 		m.Carrier = "mini-launcher"
-		s.Groups = append(s.Groups, &l, &m)
+		s.Groups = append(s.Groups, l, m)
 	} else {
-		s.Groups = append(s.Groups, &l)
+		s.Groups = append(s.Groups, l)
 	}
 	return s
 }
