@@ -168,15 +168,18 @@ sources; every assumption is printed.`,
 }
 
 // limitRows are the limits of every proposal, by id, in the order first
-// seen, with the name the first proposal gives each.
+// seen, with the name the first proposal gives each (from any side's
+// cells: a side a proposal cannot count has none).
 func limitRows(rep *impact.Report) (ids, names []string) {
 	seen := map[string]bool{}
 	for pi := range rep.Proposals {
-		for _, l := range rep.Cell(0, pi).Limits {
-			if !seen[l.ID] {
-				seen[l.ID] = true
-				ids = append(ids, l.ID)
-				names = append(names, l.Name)
+		for si := range rep.Sides {
+			for _, l := range rep.Cell(si, pi).Limits {
+				if !seen[l.ID] {
+					seen[l.ID] = true
+					ids = append(ids, l.ID)
+					names = append(names, l.Name)
+				}
 			}
 		}
 	}
