@@ -259,7 +259,7 @@ type basis struct {
 	site   bool
 	quota  bool
 	memo   map[string][]int64
-	deltas map[string]deltaEntry
+	deltas map[deltaKey]deltaEntry
 	keys   keyer
 	date   civil.Date
 	err    error
@@ -365,7 +365,7 @@ func Prepare(in Input) (*Prepared, error) {
 		for pi, t := range in.Proposals {
 			b, ok := shared[sigs[pi]]
 			if !ok {
-				b = &basis{v: v, t: t, date: in.Date, memo: map[string][]int64{}, deltas: map[string]deltaEntry{}, keys: keyer{}}
+				b = &basis{v: v, t: t, date: in.Date, memo: map[string][]int64{}, deltas: map[deltaKey]deltaEntry{}, keys: keyer{}}
 				shared[sigs[pi]] = b
 				jobs = append(jobs, b)
 			}
@@ -467,8 +467,7 @@ func (b *basis) count() {
 	for i, x := range r.Totals {
 		b.totals[i] = x.Value
 	}
-	for k, reads := range b.t.Compiled().KindReads {
-		_ = k
+	for _, reads := range b.t.Compiled().KindReads {
 		fields, _, all := reads.Reads()
 		for _, f := range fields {
 			b.site = b.site || f == "site"
@@ -526,13 +525,18 @@ func (b *basis) of(u *unit) ([]int64, error) {
 // delta is the change of each total when one item of u is changed by m;
 // ok is false when m does not apply or changes nothing.
 func (b *basis) delta(u *unit, m Measure, keep int) ([]int64, []*unit, bool) {
-	key := string(m) + "\x00" + u.key
+	key := deltaKey{m, u.key}
 	if e, ok := b.deltas[key]; ok {
 		return e.d, e.after, e.ok
 	}
 	d, after, ok := b.computeDelta(u, m, keep)
 	b.deltas[key] = deltaEntry{d, after, ok}
 	return d, after, ok
+}
+
+type deltaKey struct {
+	m   Measure
+	key string
 }
 
 type deltaEntry struct {

@@ -317,7 +317,7 @@ func (pl *planner) stepOnce(tg target, targets []target) bool {
 			}
 			need := pl.cur[tg.ti] - tg.max
 			if st.measure == Download {
-				if pl.download(st, cands, tg, targets) {
+				if pl.download(st, cands, tg) {
 					return true
 				}
 				continue
@@ -399,7 +399,9 @@ func (pl *planner) record(st step, c candidate, items int, delta []int64, groups
 // common level: everything above level L+1 comes down to L+1, then as
 // many missiles as needed from L+1 to L, those already being downloaded
 // first. Items are missiles (each downloaded once, by one or more).
-func (pl *planner) download(st step, cands []candidate, tg target, targets []target) bool {
+// Taking warheads off only lowers totals under the rules tally knows, so
+// no other limit is checked here.
+func (pl *planner) download(st step, cands []candidate, tg target) bool {
 	need := pl.cur[tg.ti] - tg.max
 	red := func(c candidate, level int) int64 { // reduction per missile, w → level
 		if level >= c.u.warheads() {
@@ -498,7 +500,6 @@ func (pl *planner) download(st step, cands []candidate, tg target, targets []tar
 		}
 		took = true
 	}
-	_ = targets
 	return took
 }
 
@@ -696,7 +697,7 @@ func (p *Prepared) options(b *basis, t *treaty.Treaty, targets []target, i, keep
 				continue
 			}
 			if st.measure == Download {
-				if !pl.download(st, cands, tg, one) {
+				if !pl.download(st, cands, tg) {
 					break
 				}
 				continue
