@@ -16,7 +16,7 @@
 //		Date:      us.AsOf(),
 //	})
 //	c := r.Cell(0, 0) // side 0 (US as declared), proposal 0
-//	fmt.Println(c.Limits[1].Over, c.Complies, c.Deadline, c.OnTime)
+//	fmt.Println(c.Limits[1].Over, *c.Complies, c.Deadline, c.OnTime)
 //
 // How it works. Each side's forces are counted once under each proposal
 // (proposals that count alike, differing only in their numbers, share the

@@ -205,6 +205,8 @@ func TestImpactCommandErrors(t *testing.T) {
 	os.WriteFile(ru, []byte(ruForces), 0o644)
 	badRates := filepath.Join(dir, "rates.yaml")
 	os.WriteFile(badRates, []byte("rates:\n  - {kind: bomber, per_year: 3}\n"), 0o644)
+	badReading := filepath.Join(dir, "reading.yaml")
+	os.WriteFile(badReading, []byte("name: too many\nby: RU\nof: US\nchanges:\n  - select: {kind: heavy-bomber, type: B-52H, status: converted}\n    count: 42\n    status: deployed\n"), 0o644)
 	badForces := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(badForces, []byte("party: RU\nas_of: 2020-09-01\nitems:\n  - {kind: icbm, type: RS-24, status: deployd}\n"), 0o644)
 	for _, c := range []struct {
@@ -214,6 +216,7 @@ func TestImpactCommandErrors(t *testing.T) {
 		{[]string{"--proposal", "new-start", "--forces", "RU=us-2020-09-01"}, "is party US's forces, not RU's"},
 		{[]string{"--proposal", "new-start", "--forces", "RU=" + ru, "--dispute", "us-2020-09-01.ru-reading"}, "it reads US's items, but no --forces gives US's"},
 		{[]string{"--proposal", "new-start", "--forces", "US=us-2020-09-01", "--rates", badRates}, "rates.yaml:2:"},
+		{[]string{"--proposal", "new-start", "--forces", "US=us-2020-09-01", "--dispute", badReading}, "reading.yaml:5: changes[0].count: select matches 41 items, count asks for 42"},
 		{[]string{"--proposal", "new-start", "--forces", badForces}, "bad.yaml:4:"},
 		{[]string{"--proposal", "new-strat", "--forces", "US=us-2020-09-01"}, "new-start"},
 		{[]string{"--proposal", "new-start", "--forces", "US=us-2020-09-01", "--forces", "us-2020-09-01"}, "given twice"},
