@@ -159,3 +159,23 @@ func BenchmarkImpact10x2x100k(b *testing.B) {
 	b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(len(us.Groups)+len(ru.Groups)), "groups")
 }
+
+// BenchmarkSliders is one move of a slider: Compute on a Prepared impact
+// (the counts kept, as a page keeps them while its sliders move) with a
+// new warhead limit each time.
+//
+//	go test ./impact -run '^$' -bench Sliders -benchtime 50x
+func BenchmarkSliders(b *testing.B) {
+	ps := benchProposals(b)
+	us, ru := bigSide(b, "US", 100_000), bigSide(b, "RU", 100_000)
+	p, err := Prepare(Input{Proposals: ps, Sides: []Side{{State: us}, {State: ru}}, Date: civil.MustParse("2020-09-01")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.Compute(map[string]int64{"deployed-warheads": int64(500 + i%1500)})
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+}
