@@ -137,7 +137,7 @@ tracked categories it links to, and whether each linked clause holds on
   tally proposal show us-500.yaml --entry-into-force 2027-02-05 --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := sheetFormat(format, "table", "json"); err != nil {
 				return err
 			}
 			t, err := treaty.Lookup(args[0])
@@ -230,13 +230,13 @@ func (v *shownProposal) write(w io.Writer) error {
 		}
 		fmt.Fprintln(w)
 		if p.Note != "" {
-			bullet(w, "", "note: "+p.Note)
+			sheetBullet(w, "", "note: "+p.Note)
 		}
 	}
 	if len(v.Changes) > 0 {
 		fmt.Fprintf(w, "\nwhat it changes from %s:\n", v.Parent)
 		for _, c := range v.Changes {
-			bullet(w, "  ", c.Text)
+			sheetBullet(w, "  ", c.Text)
 		}
 	} else if v.NoParent != "" {
 		fmt.Fprintf(w, "\n(%s)\n", v.NoParent)
@@ -283,14 +283,14 @@ func (v *shownProposal) write(w io.Writer) error {
 			if x.By != "" {
 				by = ", " + x.By
 			}
-			bullet(w, "  ", fmt.Sprintf("%s %s from %s%s [%s %s]", treaty.FormatInt(x.Value), tc.Unit, x.Date, by, x.Evidence, x.Source.Source))
+			sheetBullet(w, "  ", fmt.Sprintf("%s %s from %s%s [%s %s]", treaty.FormatInt(x.Value), tc.Unit, x.Date, by, x.Evidence, x.Source.Source))
 		}
 	}
 	if len(v.Linked) > 0 {
 		fmt.Fprintf(w, "\nlinked clauses on %s:\n", v.Date)
 		for _, c := range v.Linked {
-			bullet(w, "  ", fmt.Sprintf("%s: %s", c.ID, c.Says))
-			bullet(w, "    ", c.Text)
+			sheetBullet(w, "  ", fmt.Sprintf("%s: %s", c.ID, c.Says))
+			sheetBullet(w, "    ", c.Text)
 		}
 	}
 	return nil

@@ -101,8 +101,8 @@ func sheetJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// checkFormat accepts table, json or csv (the ones listed).
-func checkFormat(format string, allowed ...string) error {
+// sheetFormat accepts table, json or csv (the ones listed).
+func sheetFormat(format string, allowed ...string) error {
 	for _, a := range allowed {
 		if format == a {
 			return nil
@@ -111,12 +111,12 @@ func checkFormat(format string, allowed ...string) error {
 	return badInputf("--format %s: one of %s", format, strings.Join(allowed, ", "))
 }
 
-// bullet writes text as an indented list item, wrapped at 100 columns.
-func bullet(w io.Writer, indent, text string) { listItem(w, indent, "- ", text) }
+// sheetBullet writes text as an indented list item, wrapped at 100 columns.
+func sheetBullet(w io.Writer, indent, text string) { sheetItem(w, indent, "- ", text) }
 
-// listItem writes text after marker, wrapped at 100 columns, continuation
+// sheetItem writes text after marker, wrapped at 100 columns, continuation
 // lines indented under the text.
-func listItem(w io.Writer, indent, marker, text string) {
+func sheetItem(w io.Writer, indent, marker, text string) {
 	words := strings.Fields(text)
 	line := indent + marker
 	cont := indent + strings.Repeat(" ", utf8.RuneCountInString(marker))

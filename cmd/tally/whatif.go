@@ -52,7 +52,7 @@ from that day. --low reads each range at its low end.`,
   tally whatif --proposal us-500.yaml --forces us-history-example --at 2012-01-01 --at 2018-02-05`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json", "csv"); err != nil {
+			if err := sheetFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
 			if len(proposals) == 0 {
@@ -239,10 +239,10 @@ func writeWhatifAggregates(w io.Writer, results []*aggregates.Result, official b
 		}
 		fmt.Fprintf(w, "What if %s (%s)%s had been the treaty? Judged on %s.\n", r.Title, r.Treaty, low, src)
 		for _, a := range r.Assumptions {
-			bullet(w, "  ", "assumed: "+a)
+			sheetBullet(w, "  ", "assumed: "+a)
 		}
 		for _, n := range r.Notes {
-			bullet(w, "  ", n)
+			sheetBullet(w, "  ", n)
 		}
 		s := &sheet{head: []string{"date", "party"}}
 		var judged []int
@@ -274,9 +274,9 @@ func writeWhatifAggregates(w io.Writer, results []*aggregates.Result, official b
 		}
 		for _, l := range r.Limits {
 			if l.Reads == "" {
-				bullet(w, "", fmt.Sprintf("%s (%s) cannot be judged from totals alone: %s", l.Name, l.ID, l.Why))
+				sheetBullet(w, "", fmt.Sprintf("%s (%s) cannot be judged from totals alone: %s", l.Name, l.ID, l.Why))
 			} else if l.Reads != l.Total {
-				bullet(w, "", fmt.Sprintf("%s (%s) is counted as New START's %s, which the aggregates give", l.Name, l.Total, l.Reads))
+				sheetBullet(w, "", fmt.Sprintf("%s (%s) is counted as New START's %s, which the aggregates give", l.Name, l.Total, l.Reads))
 			}
 		}
 	}
@@ -336,7 +336,7 @@ func writeWhatifForces(w io.Writer, out []*whatifForces) error {
 		}
 		fmt.Fprintf(w, "%s under %s (%s's forces):\n", wf.Forces, wf.Treaty, wf.Party)
 		for _, a := range wf.Assumptions {
-			bullet(w, "  ", "assumed: "+a)
+			sheetBullet(w, "  ", "assumed: "+a)
 		}
 		s := &sheet{head: []string{"date"}}
 		if len(wf.Points) > 0 {
