@@ -254,18 +254,21 @@ const maxOptions = 5
 func writeExplanation(w io.Writer, r *count.Result) {
 	fmt.Fprintf(w, "\nWhat counted (%s):\n", readingName(r))
 	for _, l := range r.Limits {
-		fmt.Fprintf(w, "\n  %s = %s  (limit source: %s [%s])\n", l.ID, treaty.FormatInt(l.Total), l.Source.Source, l.Source.Evidence)
+		fmt.Fprintf(w, "\n  %s = %s  (limit %s [%s] %s)\n", l.ID, treaty.FormatInt(l.Total), limitBounds(l), l.Source.Evidence, l.Source.Source)
+		rule := ""
 		for _, p := range l.Explain {
-			note := ""
+			if p.Rule.ID != rule {
+				rule = p.Rule.ID
+				fmt.Fprintf(w, "    rule %s: %s [%s %s]\n", p.Rule.ID, p.Rule.Says, p.Rule.Source.Evidence, p.Rule.Source.Source)
+			}
+			extra := ""
 			if p.Note != "" {
-				note = ", " + p.Note
+				extra = ", " + p.Note
 			}
-			fmt.Fprintf(w, "    %7s  %s: %d × %d%s\n", treaty.FormatInt(p.Units), p.Label(), p.Items, p.Each, note)
-			origin := ""
 			if p.Group != nil && p.Group.Origin != "" {
-				origin = "; declared at " + p.Group.Origin
+				extra += "  (" + p.Group.Origin + ")"
 			}
-			fmt.Fprintf(w, "             rule %s: %s [%s %s]%s\n", p.Rule.ID, p.Rule.Says, p.Rule.Source.Evidence, p.Rule.Source.Source, origin)
+			fmt.Fprintf(w, "      %7s  %s: %d × %d%s\n", treaty.FormatInt(p.Units), p.Label(), p.Items, p.Each, extra)
 		}
 	}
 }
