@@ -23,10 +23,10 @@ type loadRule struct {
 // declarations, so between them they stay put); the difference is spread
 // one warhead at a time over the missiles of the types in rules' order,
 // in UID order.
-func (e *engine) load(rules []loadRule, target int64) error {
+func (e *engine) load(items []*item, rules []loadRule, target int64) error {
 	byType := map[string][]*item{}
 	var sum int64
-	for _, it := range e.sorted() {
+	for _, it := range items {
 		if !it.slot.kind.IsMissile() {
 			continue
 		}
@@ -97,12 +97,14 @@ func (e *engine) declare(kind StepKind, c *composition, t targets, rules []loadR
 	if want := t.get(DeployedAndNondeployedLaunchers); launchers != want {
 		return nil, fmt.Errorf("%s %s: the composition has %d launchers and heavy bombers, the target is %d", e.party, c.date, launchers, want)
 	}
-	if err := e.load(rules, t.get(DeployedWarheads)-bombers); err != nil {
+	items := e.sorted()
+	if err := e.load(items, rules, t.get(DeployedWarheads)-bombers); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.date, err)
 	}
 	d := &Declaration{Party: e.party, AsOf: c.date, Totals: t.totals, Groups: c.groups(), Synthetic: t.synthetic()}
 	base := map[string]int64{}
-	for _, it := range e.sorted() {
+	d.Items = make([]forces.ItemSpec, 0, len(items))
+	for _, it := range items {
 		d.Items = append(d.Items, e.spec(it, true))
 		if it.slot.status != forces.Deployed {
 			continue

@@ -460,7 +460,7 @@ type notice struct {
 
 // chunk limits how many items one notification names (a submarine's tubes
 // go together whatever their number).
-const chunk = 10
+const chunk = 2
 
 // transition takes the items to composition c with notifications dated
 // from first to last (inclusive), applied to the inventory in order.
@@ -693,32 +693,34 @@ func (e *engine) schedule(notices []*notice, first, last civil.Date) ([]forces.E
 	var out []forces.Event
 	pending := notices
 	var lastErr error
+	// Passes over what is pending, in order: a notice that cannot apply
+	// yet is tried again on the next pass, after those behind it.
 	for len(pending) > 0 {
-		applied := false
-		for i, n := range pending {
+		var later []*notice
+		for _, n := range pending {
 			if !ready(n) {
+				later = append(later, n)
 				continue
 			}
 			ev := n.ev
 			ev.Date = first.AddDays(len(out) * days / total)
 			if err := e.inv.Apply(ev); err != nil {
 				lastErr = fmt.Errorf("%s %s: %w", ev.Op, ev.Note, err)
+				later = append(later, n)
 				continue
 			}
 			for _, s := range n.steps {
 				next[s.it]++
 			}
 			out = append(out, ev)
-			pending = append(pending[:i:i], pending[i+1:]...)
-			applied = true
-			break
 		}
-		if !applied {
+		if len(later) == len(pending) {
 			if lastErr == nil {
 				lastErr = errors.New("steps wait on each other")
 			}
 			return nil, fmt.Errorf("%s: %d notifications between %s and %s cannot apply: %w", e.party, len(pending), first, last, lastErr)
 		}
+		pending = later
 	}
 	return out, nil
 }

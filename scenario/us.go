@@ -150,7 +150,8 @@ func usCompose(b *builder, t targets) {
 			b.fail(fmt.Errorf("US %s %s: %w", c.date, base, err))
 			return
 		}
-		det := d5v.detail
+		det := detail{prov: Synthetic, source: d5v.detail.source,
+			note: fmt.Sprintf("%s's share (100:120, as on 2017-03-01) of the %d Trident II deployed (%s)", base, d5, d5v.detail.prov)}
 		if v, ok := b.exact("d5.deployed/" + base); ok {
 			if v.n != perBase[bi] {
 				b.fail(fmt.Errorf("US %s: %d Trident II deployed at %s, the table gives %d", c.date, perBase[bi], base, v.n))
