@@ -8,7 +8,6 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/tally-project/tally/civil"
 )
@@ -39,6 +38,7 @@ type anchor struct {
 type series struct {
 	party, name string
 	anchors     []anchor // by date
+	used        bool
 }
 
 // anchors holds every party's series, by party and name.
@@ -183,17 +183,25 @@ func (a *anchors) get(party, name string, d civil.Date) (value, error) {
 	if s == nil {
 		return value{}, fmt.Errorf("%s: no series %s %q", a.file, party, name)
 	}
+	s.used = true
 	return s.at(d), nil
 }
 
-// names lists the party's series with the given prefix, sorted.
-func (a *anchors) names(party, prefix string) []string {
-	var out []string
-	for n := range a.series[party] {
-		if strings.HasPrefix(n, prefix) {
-			out = append(out, n)
+// unused reports the first series no plan read: a row whose series name
+// is misspelt would otherwise be silently ignored.
+func (a *anchors) unused(parties ...string) error {
+	var bad []*series
+	for _, party := range parties {
+		for _, s := range a.series[party] {
+			if !s.used {
+				bad = append(bad, s)
+			}
 		}
 	}
-	sort.Strings(out)
-	return out
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Slice(bad, func(i, j int) bool { return bad[i].anchors[0].line < bad[j].anchors[0].line })
+	s := bad[0]
+	return fmt.Errorf("%s:%d: series %s %q is never read by the %s plan", a.file, s.anchors[0].line, s.party, s.name, s.party)
 }

@@ -458,8 +458,10 @@ type notice struct {
 	order int
 }
 
-// chunk limits how many items one notification names (a submarine's tubes
-// go together whatever their number).
+// chunk is how many items of a kind one notification names at most: two,
+// each with the missile deployed in it or taken out of it for a launcher;
+// a submarine's tubes go together whatever their number. It keeps the
+// scenario at about two thousand notifications.
 const chunk = 2
 
 // transition takes the items to composition c with notifications dated

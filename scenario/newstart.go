@@ -71,6 +71,13 @@ func build(plans ...partyPlan) (*Scenario, error) {
 		}
 		s.Parties = append(s.Parties, p)
 	}
+	var ids []string
+	for _, pl := range plans {
+		ids = append(ids, pl.id)
+	}
+	if err := anc.unused(ids...); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

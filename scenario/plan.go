@@ -30,6 +30,7 @@ func (b *builder) exact(name string) (value, bool) {
 	if s == nil {
 		return value{}, false
 	}
+	s.used = true
 	for _, x := range s.anchors {
 		if x.date == b.c.date {
 			return value{x.value, detail{x.prov, x.source, x.note}}, true

@@ -652,3 +652,57 @@ func TestDeclarationDates(t *testing.T) {
 		t.Errorf("first steps: %s, %s", us.Steps[0].Kind, us.Steps[1].Kind)
 	}
 }
+
+// A bad table is an error that names the file, the line and the column.
+func TestTableErrors(t *testing.T) {
+	head := "party,series,as_of_date,count,provenance,evidence,source_url,note\n"
+	cases := []struct{ data, want string }{
+		{head + "US,a,2011-02-05,1,synthetic,,,n\nUS,a,2011-02-30,1,synthetic,,,n\n", "f.csv:3: as_of_date:"},
+		{head + "US,a,2011-02-05,-4,synthetic,,,n\n", "f.csv:2: count:"},
+		{head + "US,a,2011-02-05,4,official,,,n\n", "f.csv:2: source_url: an official count needs"},
+		{head + "US,a,2011-02-05,4,guessed,,,n\n", "f.csv:2: provenance:"},
+		{head + "US,a,2011-02-05,4,synthetic,,,\n", "f.csv:2: note:"},
+		{head + "US,a,2011-02-05,4,synthetic,,,n\nUS,a,2011-02-05,5,synthetic,,,n\n", "two counts for 2011-02-05 (also line 2)"},
+		{"party,series\n", "f.csv"},
+	}
+	for _, c := range cases {
+		_, err := readAnchors("f.csv", []byte(c.data))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.data, err, c.want)
+		}
+	}
+	a, err := readAnchors("f.csv", []byte(head+"US,a,2011-02-05,1,synthetic,,,n\nUS,b,2011-02-05,1,synthetic,,,n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.get("US", "a", entryIntoForce)
+	if err := a.unused("US"); err == nil || !strings.Contains(err.Error(), `f.csv:3: series US "b" is never read`) {
+		t.Errorf("unused: %v", err)
+	}
+	if _, err := readRegime("r.csv", []byte("id,date,parties,title,source_url,evidence,note\nx,2026-02-05,US,t,u,O,n\n")); err == nil || !strings.Contains(err.Error(), "r.csv:2: date: 2026-02-05 is outside") {
+		t.Errorf("regime: %v", err)
+	}
+	if _, err := readOfficial("o.csv", []byte("as_of_date,party,deployed_delivery_vehicles,deployed_warheads,deployed_and_nondeployed_launchers,source_url,notes\n2011-02-05,US,x,1,1,u,n\n")); err == nil || !strings.Contains(err.Error(), "o.csv:2: deployed_delivery_vehicles:") {
+		t.Errorf("official: %v", err)
+	}
+}
+
+// Between two anchors a count is interpolated and synthetic; on an anchor
+// it has the anchor's provenance.
+func TestInterpolation(t *testing.T) {
+	head := "party,series,as_of_date,count,provenance,evidence,source_url,note\n"
+	a, err := readAnchors("f.csv", []byte(head+"US,a,2011-01-01,10,official,O,u,n\nUS,a,2011-01-11,20,reported,S,v,m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		d    string
+		n    int
+		prov Provenance
+	}{{"2010-06-01", 10, Synthetic}, {"2011-01-01", 10, Official}, {"2011-01-04", 13, Synthetic}, {"2011-01-11", 20, Reported}, {"2012-01-01", 20, Synthetic}} {
+		v, _ := a.get("US", "a", civil.MustParse(c.d))
+		if v.n != c.n || v.detail.prov != c.prov {
+			t.Errorf("%s: %d %s, want %d %s", c.d, v.n, v.detail.prov, c.n, c.prov)
+		}
+	}
+}
