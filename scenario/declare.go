@@ -104,8 +104,9 @@ func (e *engine) declare(kind StepKind, c *composition, t targets, rules []loadR
 	d := &Declaration{Party: e.party, AsOf: c.date, Totals: t.totals, Groups: c.groups(), Synthetic: t.synthetic()}
 	base := map[string]int64{}
 	d.Items = make([]forces.ItemSpec, 0, len(items))
-	for _, it := range items {
-		d.Items = append(d.Items, e.spec(it, true))
+	loads := make([]int, len(items))
+	for i, it := range items {
+		d.Items = append(d.Items, e.spec(it, &loads[i]))
 		if it.slot.status != forces.Deployed {
 			continue
 		}

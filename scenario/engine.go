@@ -52,6 +52,7 @@ type engine struct {
 	// exits says, per type, why items that leave accountability leave,
 	// when it is not an elimination in the treaty's sense.
 	exits map[string]string
+	conv  map[string]forces.Attrs
 }
 
 func newEngine(party string, types *forces.Types) *engine {
@@ -64,6 +65,7 @@ func newEngine(party string, types *forces.Types) *engine {
 		used:     map[string]bool{},
 		counters: map[string]int{},
 		canon:    map[string]string{},
+		conv:     map[string]forces.Attrs{},
 	}
 }
 
@@ -123,20 +125,30 @@ func (e *engine) conversionAttrs(s slot) forces.Attrs {
 	if s.kind != forces.HeavyBomber {
 		return nil
 	}
-	a := forces.Attrs{"nuclear": false}
-	if r, err := e.types.Resolve(s.typ); err == nil {
-		if v, ok := e.types.Effective(r.Type, r.Overrides)["alcms"].(int64); ok && v != 0 {
-			a["alcms"] = int64(0)
+	a, ok := e.conv[s.typ]
+	if !ok {
+		a = forces.Attrs{"nuclear": false}
+		if r, err := e.types.Resolve(s.typ); err == nil {
+			if v, ok := e.types.Effective(r.Type, r.Overrides)["alcms"].(int64); ok && v != 0 {
+				a["alcms"] = int64(0)
+			}
 		}
+		e.conv[s.typ] = a
 	}
-	return a
+	out := make(forces.Attrs, len(a)) // each spec and event its own map
+	for k, v := range a {
+		out[k] = v
+	}
+	return out
 }
 
-func (e *engine) spec(it *item, withWarheads bool) forces.ItemSpec {
+// spec is the item as a declaration or a new event lists it. With w, a
+// deployed missile's loading is written there and the spec points to it.
+func (e *engine) spec(it *item, w *int) forces.ItemSpec {
 	sp := forces.ItemSpec{UID: it.uid, Kind: it.slot.kind, Type: it.slot.typ, Status: it.slot.status, Site: it.slot.site, Carrier: e.carrierUID(it.slot.carrier)}
-	if withWarheads && it.warheads >= 0 && it.slot.kind.IsMissile() && it.slot.status == forces.Deployed {
-		w := it.warheads
-		sp.Warheads = &w
+	if w != nil && it.warheads >= 0 && it.slot.kind.IsMissile() && it.slot.status == forces.Deployed {
+		*w = it.warheads
+		sp.Warheads = w
 	}
 	if it.slot.status == forces.Converted {
 		sp.Attrs = e.conversionAttrs(it.slot)
@@ -176,7 +188,7 @@ func (e *engine) start(c *composition, d civil.Date) error {
 	}
 	var specs []forces.ItemSpec
 	for _, it := range e.sorted() {
-		specs = append(specs, e.spec(it, false))
+		specs = append(specs, e.spec(it, nil))
 	}
 	if err := e.inv.Apply(forces.Event{Date: d, Op: forces.OpNew, Items: specs}); err != nil {
 		return fmt.Errorf("%s initial items: %w", e.party, err)
