@@ -21,8 +21,8 @@ type loadRule struct {
 // target. A missile keeps its loading from the last declaration where it
 // can (under New START warhead numbers change only in the periodic
 // declarations, so between them they stay put); the difference is spread
-// one warhead at a time over the missiles of the types in rules' order,
-// in UID order.
+// one warhead at a time over the missiles, taking the types in turn in
+// rules' order and each type's missiles in UID order.
 func (e *engine) load(items []*item, rules []loadRule, target int64) error {
 	byType := map[string][]*item{}
 	var sum int64
@@ -48,17 +48,25 @@ func (e *engine) load(items []*item, rules []loadRule, target int64) error {
 		sum += int64(w)
 		byType[typ] = append(byType[typ], it)
 	}
+	longest := 0
+	for _, ms := range byType {
+		longest = max(longest, len(ms))
+	}
 	for diff := target - sum; diff != 0; {
 		step := 1
 		if diff < 0 {
 			step = -1
 		}
 		moved := false
-		for _, r := range rules {
-			for _, it := range byType[r.typ] {
-				if diff == 0 {
-					break
+		// One warhead at a time, the first missile of each type in turn,
+		// then the second, so that the change spreads over the types.
+		for i := 0; i < longest && diff != 0; i++ {
+			for _, r := range rules {
+				ms := byType[r.typ]
+				if i >= len(ms) || diff == 0 {
+					continue
 				}
+				it := ms[i]
 				w := it.warheads + step
 				if w < r.min || w > r.max {
 					continue
