@@ -290,8 +290,9 @@ func (a *archive) snapshot(ar *archived) ArchivedCheckpoint {
 
 // best returns the checkpoint to prove entry index against: the latest
 // witnessed one covering it, else the covering one with most
-// cosignatures (the latest among equals), or nil.
-func (a *archive) best(index uint64) *archived {
+// cosignatures (the latest among equals), or nil; and whether it is
+// witnessed.
+func (a *archive) best(index uint64) (*archived, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	i := sort.Search(len(a.cps), func(i int) bool { return a.cps[i].Size > index })
@@ -299,13 +300,13 @@ func (a *archive) best(index uint64) *archived {
 	for j := len(a.cps) - 1; j >= i; j-- {
 		c := a.cps[j]
 		if c.witnessed {
-			return c
+			return c, true
 		}
 		if best == nil || len(c.cosigners) > len(best.cosigners) {
 			best = c
 		}
 	}
-	return best
+	return best, false
 }
 
 // witnessedSize is the size of the latest witnessed checkpoint.

@@ -368,7 +368,7 @@ func (l *Log) receiptAt(ctx context.Context, index uint64, leaf [32]byte, cp *ar
 // checkpoint with the most cosignatures. It fails if no checkpoint covers
 // the entry yet.
 func (l *Log) Receipt(ctx context.Context, index uint64) (*receipt.Receipt, error) {
-	cp := l.arch.best(index)
+	cp, _ := l.arch.best(index)
 	if cp == nil {
 		return nil, fmt.Errorf("no checkpoint covers entry %d yet", index)
 	}
@@ -387,11 +387,9 @@ func (l *Log) WaitWitnessed(ctx context.Context, index uint64) (*receipt.Receipt
 	}
 	var cp *archived
 	err := l.waitFor(ctx, func() bool {
-		if c := l.arch.best(index); c != nil && c.witnessed {
-			cp = c
-			return true
-		}
-		return false
+		c, witnessed := l.arch.best(index)
+		cp = c
+		return witnessed
 	})
 	if err != nil {
 		return nil, err

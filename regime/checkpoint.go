@@ -45,6 +45,8 @@ type Checkpoint struct {
 	Log *Party
 	// Signer is the checkpoint key whose signature verified.
 	Signer *Key
+	// SignerLine is the log's signature line, "— name base64\n".
+	SignerLine string
 	// Cosignatures are the valid cosignatures by other parties' cosigner
 	// keys, one per key (the earliest), in the order of the note.
 	Cosignatures []Cosignature
@@ -134,6 +136,7 @@ func (r *Regime) OpenCheckpoint(msg []byte, now time.Time) (*Checkpoint, error) 
 	}
 	text := []byte(n.Text)
 	var signers []*Key
+	var signerLines []string
 	for _, s := range n.UnverifiedSigs {
 		raw, err := base64.StdEncoding.DecodeString(s.Base64)
 		if err != nil || len(raw) < 5 {
@@ -146,6 +149,7 @@ func (r *Regime) OpenCheckpoint(msg []byte, now time.Time) (*Checkpoint, error) 
 			}
 			if k.verifier.Verify(text, sig) {
 				signers = append(signers, k)
+				signerLines = append(signerLines, fmt.Sprintf("— %s %s\n", s.Name, s.Base64))
 			} else {
 				c.Problems = append(c.Problems, fmt.Sprintf("the log signature by %s does not verify", s.Name))
 			}
@@ -168,9 +172,9 @@ func (r *Regime) OpenCheckpoint(msg []byte, now time.Time) (*Checkpoint, error) 
 			at = cs.Time
 		}
 	}
-	for _, k := range signers {
+	for i, k := range signers {
 		if k.ValidAt(at) {
-			c.Signer = k
+			c.Signer, c.SignerLine = k, signerLines[i]
 			break
 		}
 	}
