@@ -25,6 +25,8 @@ type testNode struct {
 	dir  string
 	addr string
 	fx   *regimetest.Fixture
+	// silent nodes do not send their log's checkpoints to witnesses.
+	silent bool
 
 	srv  *http.Server
 	log  *Log
@@ -40,6 +42,13 @@ type testNode struct {
 // startNetwork starts one node per party, each witnessing the others.
 func startNetwork(t *testing.T, ids ...string) (*regimetest.Fixture, map[string]*testNode) {
 	t.Helper()
+	return startNetworkWith(t, nil, ids...)
+}
+
+// startNetworkWith is startNetwork where the logs of the silent parties
+// are not sent to witnesses (the test submits by hand).
+func startNetworkWith(t *testing.T, silent []string, ids ...string) (*regimetest.Fixture, map[string]*testNode) {
+	t.Helper()
 	nodes := map[string]*testNode{}
 	urls := map[string]string{}
 	lns := map[string]net.Listener{}
@@ -54,7 +63,7 @@ func startNetwork(t *testing.T, ids ...string) (*regimetest.Fixture, map[string]
 	fx := regimetest.New(t, regimetest.Options{Nodes: urls}, ids...)
 	base := t.TempDir()
 	for _, id := range ids {
-		n := &testNode{t: t, id: id, dir: filepath.Join(base, id), addr: lns[id].Addr().String(), fx: fx}
+		n := &testNode{t: t, id: id, dir: filepath.Join(base, id), addr: lns[id].Addr().String(), fx: fx, silent: slices.Contains(silent, id)}
 		n.start(lns[id])
 		nodes[id] = n
 		t.Cleanup(n.shutdown)
@@ -80,9 +89,13 @@ func (n *testNode) start(ln net.Listener) {
 			t.Fatal(err)
 		}
 	}
+	reg := n.fx.Regime
+	if n.silent {
+		reg = nil
+	}
 	n.log, err = Open(context.Background(), filepath.Join(n.dir, "log"), Options{
 		Signer:             n.fx.CheckpointSigner(t, n.id),
-		Regime:             n.fx.Regime,
+		Regime:             reg,
 		CheckpointInterval: 100 * time.Millisecond,
 		Logger:             testLogger(),
 	})
