@@ -102,11 +102,10 @@ func Parse(data []byte) (*Receipt, error) {
 	if len(r.Checkpoint) == 0 {
 		return nil, fmt.Errorf("%w: no checkpoint", ErrMalformed)
 	}
-	// The library reassembles the checkpoint line by line; the bytes after
-	// the proof must be exactly the checkpoint.
-	i := bytes.Index(data, []byte("\n\n"))
-	if !bytes.Equal(data[i+2:], r.Checkpoint) {
-		return nil, fmt.Errorf("%w: the checkpoint does not end in a newline", ErrMalformed)
+	// The library's line scanner forgives stray carriage returns and a
+	// missing final newline; a receipt must be exactly in canonical form.
+	if !bytes.Equal(p.Marshal(), data) {
+		return nil, fmt.Errorf("%w: not in canonical form (stray characters, carriage returns or a missing final newline)", ErrMalformed)
 	}
 	return r, nil
 }
