@@ -14,7 +14,6 @@ import (
 
 	"github.com/transparency-dev/tessera"
 	"github.com/transparency-dev/tessera/api/layout"
-	"github.com/transparency-dev/tessera/client"
 	"github.com/transparency-dev/tessera/storage/posix"
 	"golang.org/x/mod/sumdb/note"
 
@@ -536,73 +535,3 @@ type readerSource struct{ tessera.LogReader }
 
 func (readerSource) ReadArchive(context.Context) ([]byte, error) { return nil, os.ErrNotExist }
 func (readerSource) String() string                              { return "local log" }
-
-// proofCache keeps one Tessera proof builder per recent tree size: every
-// receipt against a checkpoint shares the tiles it has read.
-type proofCache struct {
-	mu       sync.Mutex
-	builders []*sizedBuilder
-}
-
-type sizedBuilder struct {
-	mu   sync.Mutex
-	size uint64
-	pb   *client.ProofBuilder
-}
-
-const proofCacheSize = 4
-
-func (c *proofCache) builder(ctx context.Context, read client.TileFetcherFunc, size uint64) (*sizedBuilder, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, b := range c.builders {
-		if b.size == size {
-			return b, nil
-		}
-	}
-	pb, err := client.NewProofBuilder(ctx, size, read)
-	if err != nil {
-		return nil, err
-	}
-	b := &sizedBuilder{size: size, pb: pb}
-	c.builders = append(c.builders, b)
-	if len(c.builders) > proofCacheSize {
-		c.builders = c.builders[1:]
-	}
-	return b, nil
-}
-
-func (c *proofCache) inclusion(ctx context.Context, read client.TileFetcherFunc, index, size uint64) ([][32]byte, error) {
-	b, err := c.builder(ctx, read, size)
-	if err != nil {
-		return nil, err
-	}
-	b.mu.Lock()
-	hs, err := b.pb.InclusionProof(ctx, index)
-	b.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return toArrays(hs)
-}
-
-func (c *proofCache) consistency(ctx context.Context, read client.TileFetcherFunc, from, to uint64) ([][]byte, error) {
-	b, err := c.builder(ctx, read, to)
-	if err != nil {
-		return nil, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.pb.ConsistencyProof(ctx, from, to)
-}
-
-func toArrays(hs [][]byte) ([][32]byte, error) {
-	out := make([][32]byte, len(hs))
-	for i, h := range hs {
-		if len(h) != 32 {
-			return nil, fmt.Errorf("proof hash of %d bytes", len(h))
-		}
-		out[i] = [32]byte(h)
-	}
-	return out, nil
-}
