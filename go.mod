@@ -9,6 +9,7 @@ require (
 	github.com/transparency-dev/tessera v1.0.4
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/mod v0.43.0
+	k8s.io/klog/v2 v2.130.1
 )
 
 require (
@@ -27,5 +28,4 @@ require (
 	golang.org/x/crypto v0.52.0 // indirect
 	golang.org/x/exp v0.0.0-20240325151524-a685a6edb6d8 // indirect
 	golang.org/x/sync v0.19.0 // indirect
-	k8s.io/klog/v2 v2.130.1 // indirect
 )

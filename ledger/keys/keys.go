@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,7 +160,7 @@ func (s *Set) Write(dir string) ([]string, error) {
 	}
 	for _, f := range files {
 		if _, err := os.Lstat(f.path); err == nil {
-			return nil, fmt.Errorf("%s already exists; keys are never overwritten", f.path)
+			return nil, fmt.Errorf("%s: %w; keys are never overwritten", f.path, fs.ErrExist)
 		}
 	}
 	var written []string
