@@ -33,9 +33,14 @@ var (
 	ErrClosed        = errors.New("log closed")
 )
 
-// Defaults of Options.
+// Defaults and bounds of Options.
 const (
 	DefaultCheckpointInterval = 250 * time.Millisecond
+	// MaxCheckpointInterval bounds how long an entry waits for a checkpoint,
+	// and so for its receipt.
+	MaxCheckpointInterval = 500 * time.Millisecond
+	// MinCheckpointInterval is Tessera's POSIX storage's minimum.
+	MinCheckpointInterval = 100 * time.Millisecond
 	DefaultBatchMaxSize       = 512
 	DefaultBatchMaxAge        = 20 * time.Millisecond
 )
@@ -52,7 +57,7 @@ type Options struct {
 	// 10-second timeout.
 	HTTPClient *http.Client
 	// CheckpointInterval is how often a new checkpoint is signed while
-	// entries arrive; default 250ms, at least 100ms.
+	// entries arrive; default 250ms, from 100ms to 500ms.
 	CheckpointInterval time.Duration
 	// BatchMaxSize and BatchMaxAge bound how many entries Tessera sequences
 	// together and how long the first of them waits.
@@ -97,6 +102,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	}
 	if opts.CheckpointInterval == 0 {
 		opts.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if opts.CheckpointInterval < MinCheckpointInterval || opts.CheckpointInterval > MaxCheckpointInterval {
+		return nil, fmt.Errorf("ledger.Open: checkpoint interval %v is outside %v to %v", opts.CheckpointInterval, MinCheckpointInterval, MaxCheckpointInterval)
 	}
 	if opts.BatchMaxSize == 0 {
 		opts.BatchMaxSize = DefaultBatchMaxSize

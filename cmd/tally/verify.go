@@ -130,11 +130,12 @@ func printReport(cmd *cobra.Command, rep *ledger.AuditReport) {
 // progress reports an audit's advance on standard error, once it has run
 // for a couple of seconds.
 type progress struct {
-	mu      sync.Mutex
-	start   time.Time
-	last    time.Time
-	tty     bool
-	printed bool
+	mu       sync.Mutex
+	start    time.Time
+	last     time.Time
+	lastDone uint64
+	tty      bool
+	printed  bool
 }
 
 func newProgress() *progress {
@@ -146,6 +147,10 @@ func (p *progress) update(done, total uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
+	if done < p.lastDone {
+		p.start = now // a new run
+	}
+	p.lastDone = done
 	if now.Sub(p.start) < 2*time.Second || (!p.tty && now.Sub(p.last) < 5*time.Second) {
 		return
 	}
