@@ -41,8 +41,8 @@ const (
 	MaxCheckpointInterval = 500 * time.Millisecond
 	// MinCheckpointInterval is Tessera's POSIX storage's minimum.
 	MinCheckpointInterval = 100 * time.Millisecond
-	DefaultBatchMaxSize       = 512
-	DefaultBatchMaxAge        = 20 * time.Millisecond
+	DefaultBatchMaxSize   = 512
+	DefaultBatchMaxAge    = 20 * time.Millisecond
 )
 
 // Options configure a Log.
