@@ -28,6 +28,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
@@ -78,6 +80,11 @@ func Generate(party string, names Names) (*Set, error) {
 // GenerateFrom is Generate with a given source of randomness (tests use a
 // deterministic one).
 func GenerateFrom(r io.Reader, party string, names Names) (*Set, error) {
+	for _, n := range []string{names.Origin, names.Notification, names.Cosigner} {
+		if n == "" || !utf8.ValidString(n) || strings.IndexFunc(n, unicode.IsSpace) >= 0 || strings.Contains(n, "+") {
+			return nil, fmt.Errorf("key name %q: a signed-note key name is non-empty UTF-8 without spaces or '+'", n)
+		}
+	}
 	s := &Set{Party: party}
 	var err error
 	if s.Checkpoint, err = ed25519Pair(r, regime.RoleCheckpoint, names.Origin); err != nil {
@@ -107,9 +114,6 @@ func cosignerPair(r io.Reader, name string) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	if _, _, err := note.GenerateKey(zeroReader{}, name); err != nil { // validates the name as note does
-		return Pair{}, fmt.Errorf("cosigner key %q: %v", name, err)
-	}
 	pk := append([]byte{algCosignatureV1}, pub...)
 	sk := append([]byte{algCosignatureV1}, priv.Seed()...)
 	h := keyHash(name, pk)
@@ -129,10 +133,6 @@ func keyHash(name string, key []byte) uint32 {
 	h.Write(key)
 	return binary.BigEndian.Uint32(h.Sum(nil))
 }
-
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 // Files returns the private and verifier key file names of a party's key of
 // the given role in dir.
