@@ -78,6 +78,9 @@ func (h *httpSource) ReadArchive(ctx context.Context) ([]byte, error) {
 
 func (h *httpSource) String() string { return h.base.String() }
 
+// maxHTTPBody bounds what is read from another node in one response.
+const maxHTTPBody = 256 << 20
+
 func httpGet(ctx context.Context, c *http.Client, u string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -90,7 +93,11 @@ func httpGet(ctx context.Context, c *http.Client, u string) ([]byte, error) {
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
-		return io.ReadAll(resp.Body)
+		b, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPBody+1))
+		if err == nil && len(b) > maxHTTPBody {
+			return nil, fmt.Errorf("GET %s: the answer exceeds %d bytes", u, maxHTTPBody)
+		}
+		return b, err
 	case http.StatusNotFound:
 		return nil, fmt.Errorf("GET %s: %w", u, os.ErrNotExist)
 	default:

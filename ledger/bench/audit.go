@@ -165,7 +165,8 @@ type AuditResult struct {
 	// check per entry.
 	Full float64
 	// Ed25519 is the rate at which crypto/ed25519 alone verifies the same
-	// signatures, already in memory, with the same workers.
+	// signatures, already in memory, with the same workers: the better of
+	// a run just before and one just after the full audit.
 	Ed25519 float64
 	// Problems found (must be zero).
 	Problems int
@@ -206,23 +207,39 @@ func MeasureAudit(ctx context.Context, s *SignedLog, workers int, progress func(
 		}
 		return float64(rep.Entries) / time.Since(start).Seconds(), nil
 	}
-	var err error
-	if res.HashTree, err = run(nil); err != nil {
-		return res, err
-	}
-	if res.Full, err = run(s.Entries.Check); err != nil {
-		return res, err
-	}
-	// The same signatures, read into memory first (not timed).
-	var entries [][]byte
+	// The same signatures, read into memory first (not timed), in one
+	// buffer so that they weigh little on the garbage collector.
+	var buf []byte
+	var ends []int
 	l := ledger.DirSource(s.LogDir())
 	if _, err := ledger.Audit(ctx, l, ledger.AuditOptions{Workers: workers, CheckInOrder: func(_ uint64, e []byte) error {
-		entries = append(entries, append([]byte(nil), e...))
+		buf = append(buf, e...)
+		ends = append(ends, len(buf))
 		return nil
 	}}); err != nil {
 		return res, err
 	}
-	res.Ed25519 = VerifyAll(s.Entries.Public, entries, workers)
+	entries := make([][]byte, len(ends))
+	for i, end := range ends {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
+		}
+		entries[i] = buf[start:end:end]
+	}
+	var err error
+	if res.HashTree, err = run(nil); err != nil {
+		return res, err
+	}
+	// The machine may be shared: crypto/ed25519 alone is timed right
+	// before and right after the full audit, and the faster run is kept,
+	// which can only make the audit look worse.
+	before := VerifyAll(s.Entries.Public, entries, workers)
+	if res.Full, err = run(s.Entries.Check); err != nil {
+		return res, err
+	}
+	after := VerifyAll(s.Entries.Public, entries, workers)
+	res.Ed25519 = max(before, after)
 	return res, nil
 }
 
