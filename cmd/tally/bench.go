@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -86,7 +85,7 @@ each with its receipt (a C2SP tlog-proof); no comparison is run.`,
 			}
 			fmt.Fprintln(out)
 			if url != "" {
-				r := bench.Ingest(ctx, "submit to "+url, cfg, bench.HTTPSubmit(url, bench.HTTPClient(cfg.Concurrency*2)))
+				r := bench.Ingest(ctx, "submit to "+url, cfg, bench.HTTPSubmit(url, bench.HTTPClient(cfg.Concurrency*2, false)))
 				fmt.Fprintln(out, r)
 				return verdict(r)
 			}
@@ -117,10 +116,10 @@ each with its receipt (a C2SP tlog-proof); no comparison is run.`,
 			if err != nil {
 				return err
 			}
-			srv := &http.Server{Handler: bench.SubmitHandler(l)}
-			go srv.Serve(ln)
+			srv := bench.SubmitServer(ln, l)
 			submitURL := "http://" + ln.Addr().String() + "/"
-			r := bench.Ingest(ctx, "tally receipts, HTTP on loopback", cfg, bench.HTTPSubmit(submitURL, bench.HTTPClient(cfg.Concurrency*2)))
+			bench.Settle()
+			r := bench.Ingest(ctx, "tally receipts, HTTP on loopback", cfg, bench.HTTPSubmit(submitURL, bench.HTTPClient(cfg.Concurrency, true)))
 			srv.Close()
 			if err := l.Close(); err != nil {
 				return err
@@ -133,6 +132,7 @@ each with its receipt (a C2SP tlog-proof); no comparison is run.`,
 						name = "tessera POSIX append + checkpoint"
 					}
 					sub := fmt.Sprintf("tessera-%v", await)
+					bench.Settle()
 					s, closer, err := bench.Tessera(ctx, filepath.Join(dir, sub), signer, await)
 					if err != nil {
 						return err

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,12 +34,16 @@ func loopback(tb testing.TB) Submit {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(SubmitHandler(l))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := SubmitServer(ln, l)
 	tb.Cleanup(func() {
 		srv.Close()
 		l.Close()
 	})
-	return HTTPSubmit(srv.URL, HTTPClient(2048))
+	return HTTPSubmit("http://"+ln.Addr().String()+"/", HTTPClient(2048, true))
 }
 
 func tesseraSubmit(tb testing.TB, await bool) Submit {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -53,12 +54,31 @@ func SubmitHandler(l *ledger.Log) http.Handler {
 	})
 }
 
-// HTTPClient is a client fit for many concurrent submissions to one host.
-func HTTPClient(conns int) *http.Client {
+// HTTPClient is a client fit for many concurrent submissions to one
+// host. With h2c it speaks HTTP/2 without TLS (prior knowledge), as
+// SubmitServer does: thousands of submissions in flight then share a few
+// connections instead of opening one each.
+func HTTPClient(conns int, h2c bool) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = conns
 	t.MaxIdleConnsPerHost = conns
+	if h2c {
+		var p http.Protocols
+		p.SetUnencryptedHTTP2(true)
+		t.Protocols = &p
+	}
 	return &http.Client{Transport: t, Timeout: time.Minute}
+}
+
+// SubmitServer serves SubmitHandler on ln, over HTTP/1.1 and HTTP/2
+// without TLS. Close the returned server to stop.
+func SubmitServer(ln net.Listener, l *ledger.Log) *http.Server {
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	srv := &http.Server{Handler: SubmitHandler(l), Protocols: &p}
+	go srv.Serve(ln)
+	return srv
 }
 
 // HTTPSubmit POSTs each entry to url and expects a receipt (a C2SP
