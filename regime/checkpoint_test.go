@@ -174,6 +174,18 @@ func TestKeyRotation(t *testing.T) {
 	if _, err := r.OpenCheckpoint(sign(t, text, oldSigner), later); !errors.Is(err, regime.ErrNotSigned) {
 		t.Fatalf("unwitnessed old key: %v", err)
 	}
+	// The verifiers of a role follow the validity of its keys.
+	us := r.Party("US")
+	if k := us.KeyFor(regime.RoleCheckpoint, "tally.us/log", newSigner.KeyHash()); k == nil || k.ValidAt(rotation.Add(-time.Second)) {
+		t.Fatalf("KeyFor new key: %v", k)
+	}
+	msg := sign(t, text, oldSigner)
+	if _, err := note.Open(msg, us.Verifiers(regime.RoleCheckpoint, rotation.Add(-time.Hour))); err != nil {
+		t.Fatalf("old key before the rotation: %v", err)
+	}
+	if _, err := note.Open(msg, us.Verifiers(regime.RoleCheckpoint, later)); err == nil {
+		t.Fatal("old key accepted after the rotation")
+	}
 	// New key: valid after, not before.
 	if _, err := r.OpenCheckpoint(sign(t, text, newSigner), later); err != nil {
 		t.Fatalf("new key: %v", err)

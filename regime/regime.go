@@ -226,6 +226,31 @@ func (p *Party) KeysFor(r Role) []*Key {
 	return nil
 }
 
+// KeyFor returns the party's key of role r with the given signed-note name
+// and key ID, or nil: the key a signature line names.
+func (p *Party) KeyFor(r Role, name string, hash uint32) *Key {
+	for _, k := range p.KeysFor(r) {
+		if k.Name() == name && k.Hash() == hash {
+			return k
+		}
+	}
+	return nil
+}
+
+// Verifiers returns the party's keys of role r that are valid at t, as
+// note.Verifiers for note.Open: a notification signed at a time the other
+// parties vouch for (its time of provision) is checked with the keys valid
+// then.
+func (p *Party) Verifiers(r Role, at time.Time) note.Verifiers {
+	var vs []note.Verifier
+	for _, k := range p.KeysFor(r) {
+		if k.ValidAt(at) {
+			vs = append(vs, k.verifier)
+		}
+	}
+	return note.VerifierList(vs...)
+}
+
 // LogURL is the tlog-tiles prefix of the party's log, ending in '/'.
 func (p *Party) LogURL() string { return p.Log.URL }
 
