@@ -324,6 +324,10 @@ func (v *validator) errorf(path, format string, args ...any) {
 
 var partyIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,15}$`)
 
+// ValidPartyID reports whether id can name a party: 1 to 16 upper-case
+// letters, digits or '-', starting with a letter (US, RU, UK, P5-FR).
+func ValidPartyID(id string) bool { return partyIDPattern.MatchString(id) }
+
 func (v *validator) validate() {
 	r := v.r
 	if r.Version < 0 {

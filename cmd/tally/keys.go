@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tally-project/tally/ledger/keys"
+	"github.com/tally-project/tally/regime"
 )
 
 func init() {
@@ -39,8 +40,8 @@ entry for the regime file is printed on standard output.`,
 			if party == "" {
 				return badInputf("--party is required (a party id such as US)")
 			}
-			if strings.ToUpper(party) != party || strings.ContainsAny(party, " +/") {
-				return badInputf("--party %q: a party id is upper-case letters, digits or '-' (US, RU, UK)", party)
+			if !regime.ValidPartyID(party) {
+				return badInputf("--party %q: a party id is 1 to 16 upper-case letters, digits or '-', starting with a letter (US, RU, UK)", party)
 			}
 			names := keys.DefaultNames(party)
 			if base != "" {

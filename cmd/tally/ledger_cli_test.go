@@ -124,8 +124,10 @@ func TestKeysGenerate(t *testing.T) {
 	if _, stderr, code := tally(t, "keys", "generate", "--party", "US", "--out", dir); code != exitBadInput || !strings.Contains(stderr, "never overwritten") {
 		t.Fatalf("overwrite: %d %s", code, stderr)
 	}
-	if _, _, code := tally(t, "keys", "generate", "--out", dir); code != exitBadInput {
-		t.Fatalf("no party: %d", code)
+	for _, bad := range [][]string{{}, {"--party", "us"}, {"--party", "U S"}} {
+		if _, _, code := tally(t, append([]string{"keys", "generate", "--out", dir}, bad...)...); code != exitBadInput {
+			t.Fatalf("party %v: exit %d", bad, code)
+		}
 	}
 }
 
