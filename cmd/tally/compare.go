@@ -116,7 +116,7 @@ func writeCompareTable(w io.Writer, results []*count.Result) error {
 				row = append(row, "—")
 				continue
 			}
-			cell := fmt.Sprintf("%s / %s %s", treaty.FormatInt(l.Total), limitBounds(*l), verdict(*l))
+			cell := fmt.Sprintf("%s / %s %s", treaty.FormatInt(l.Total), limitBounds(*l), limitVerdict(*l))
 			if !l.Binding && l.Within {
 				cell += " (not binding)"
 			}

@@ -186,7 +186,7 @@ func writeCountTable(w io.Writer, in *countInput, results []*count.Result, expla
 	if len(results) == 1 {
 		t := newTable("LIMIT", "TOTAL", "MAX", "MARGIN", "BINDING", "VERDICT").alignRight(1, 2, 3)
 		for _, l := range r0.Limits {
-			t.add(l.ID, treaty.FormatInt(l.Total), limitBounds(l), signed(l.Margin), yesNo(l.Binding), verdict(l))
+			t.add(l.ID, treaty.FormatInt(l.Total), limitBounds(l), signed(l.Margin), yesNo(l.Binding), limitVerdict(l))
 		}
 		if err := t.write(w); err != nil {
 			return err
@@ -201,7 +201,7 @@ func writeCountTable(w io.Writer, in *countInput, results []*count.Result, expla
 			row := []string{l.ID, limitBounds(l)}
 			for _, r := range results {
 				rl := r.Limits[i]
-				row = append(row, fmt.Sprintf("%s (%s)", treaty.FormatInt(rl.Total), verdict(rl)))
+				row = append(row, fmt.Sprintf("%s (%s)", treaty.FormatInt(rl.Total), limitVerdict(rl)))
 			}
 			t.add(row...)
 		}
@@ -306,7 +306,7 @@ func describeStatus(s treaty.Status) string {
 	return string(s.Code)
 }
 
-func verdict(l count.LimitResult) string {
+func limitVerdict(l count.LimitResult) string {
 	switch {
 	case !l.Within && l.Binding:
 		return "OVER"
