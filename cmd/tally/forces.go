@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tally-project/tally/forces"
-	"github.com/tally-project/tally/internal/yamlpos"
 )
 
 func init() { rootCmd.AddCommand(newForcesCmd()) }
@@ -41,31 +39,17 @@ than deployed launchers at a site. Exit 0 when every file is valid, 2
 otherwise.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			bad := 0
-			for _, path := range args {
+			return checkFiles(cmd, args, func(path string) (string, error) {
 				f, err := forces.LoadFile(path)
 				if err != nil {
-					bad++
-					var es yamlpos.Errors
-					if errors.As(err, &es) {
-						for _, e := range es {
-							fmt.Fprintln(cmd.ErrOrStderr(), e)
-						}
-					} else {
-						fmt.Fprintln(cmd.ErrOrStderr(), err)
-					}
-					continue
+					return "", err
 				}
 				form := "snapshot as of " + f.AsOf().String()
 				if !f.Snapshot() {
 					form = fmt.Sprintf("history of %d events to %s", f.Events(), f.AsOf())
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s, %d items, %s\n", path, f.Party(), f.Items(), form)
-			}
-			if bad > 0 {
-				return badInputf("%d of %d file(s) invalid", bad, len(args))
-			}
-			return nil
+				return fmt.Sprintf("%s, %d items, %s", f.Party(), f.Items(), form), nil
+			})
 		},
 	}
 }

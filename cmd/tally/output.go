@@ -128,3 +128,23 @@ func yesNo(b bool) string {
 	}
 	return "no"
 }
+
+// checkFiles runs check on each path and prints "path: ok: summary", or
+// every problem the file has (each names file:line and field). It fails
+// with exit 2 when any file is invalid, after checking them all.
+func checkFiles(cmd *cobra.Command, paths []string, check func(path string) (string, error)) error {
+	bad := 0
+	for _, path := range paths {
+		summary, err := check(path)
+		if err != nil {
+			bad++
+			fmt.Fprintln(cmd.ErrOrStderr(), err)
+			continue
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s\n", path, summary)
+	}
+	if bad > 0 {
+		return badInputf("%d of %d file(s) invalid", bad, len(paths))
+	}
+	return nil
+}

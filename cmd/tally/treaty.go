@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -10,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tally-project/tally/civil"
-	"github.com/tally-project/tally/internal/yamlpos"
 	"github.com/tally-project/tally/treaty"
 )
 
@@ -204,27 +202,13 @@ otherwise.`,
   tally treaty check my-proposal.yaml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			bad := 0
-			for _, path := range args {
+			return checkFiles(cmd, args, func(path string) (string, error) {
 				t, err := treaty.LoadFile(path)
 				if err != nil {
-					bad++
-					var es yamlpos.Errors
-					if errors.As(err, &es) {
-						for _, e := range es {
-							fmt.Fprintln(cmd.ErrOrStderr(), e)
-						}
-					} else {
-						fmt.Fprintln(cmd.ErrOrStderr(), err)
-					}
-					continue
+					return "", err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s (%s), %d rules, %d limits\n", path, t.Title(), t.Kind, len(t.Rules), len(t.Limits))
-			}
-			if bad > 0 {
-				return badInputf("%d of %d file(s) invalid", bad, len(args))
-			}
-			return nil
+				return fmt.Sprintf("%s (%s), %d rules, %d limits", t.Title(), t.Kind, len(t.Rules), len(t.Limits)), nil
+			})
 		},
 	}
 }
