@@ -10,7 +10,7 @@ package catalog
 
 import "embed"
 
-// FS holds treaties/, types/ and forces/.
+// FS holds treaties/, types/, forces/ and scenario/.
 //
-//go:embed treaties types forces
+//go:embed treaties types forces scenario
 var FS embed.FS

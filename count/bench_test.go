@@ -3,6 +3,7 @@ package count
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/tally-project/tally/civil"
@@ -105,58 +106,112 @@ func BenchmarkEvaluate100k(b *testing.B) {
 	}
 }
 
-// BenchmarkSeries120 counts New START at 120 monthly dates over a
-// synthetic history of 1,000,000 events applied incrementally to a state
-// of 100,000 items in 7,000 groups (the way a replay feeds Series): about
-// 8,300 events between two dates, each moving an item between a deployed
-// and a non-deployed group of a site. The state carries no UIDs, as a
-// replay for counting may leave them out. Reported: ms per whole series.
+// history1M is one party's history: 100,000 items at 1,000 sites (7,000
+// groups: deployed and non-deployed ICBM launchers and ICBMs, SLBM tubes
+// and SLBMs, heavy bombers) declared on 2011-02-05, then 1,000,000 events
+// over ten years, about 270 a day, each changing one item: ICBMs and
+// bombers moving between deployed and non-deployed, ICBMs reloaded with
+// one to three warheads. Built once through forces.Inventory, which
+// validates every event as the exchange would.
+var history1M = sync.OnceValues(func() (*forces.Forces, error) {
+	const sites, perSite = 1000, 100
+	start := civil.MustParse("2011-02-05")
+	inv := forces.NewInventory("US", forces.Catalogue())
+	one := func(n int) *int { return &n }
+	type item struct {
+		uid      string
+		deployed bool
+	}
+	var icbms, bombers []item
+	var specs []forces.ItemSpec
+	for s := 0; s < sites; s++ {
+		site := fmt.Sprintf("site-%04d", s)
+		add := func(kind forces.Kind, typ string, st forces.Status, n int, wh *int) {
+			for j := 0; j < n; j++ {
+				uid := fmt.Sprintf("%s-%06d", site, len(specs))
+				specs = append(specs, forces.ItemSpec{UID: uid, Kind: kind, Type: typ, Status: st, Site: site, Warheads: wh})
+				switch kind {
+				case forces.ICBM:
+					// Only missiles deployed at the start move, so deployed
+					// missiles never outnumber deployed launchers.
+					if st == forces.Deployed {
+						icbms = append(icbms, item{uid, true})
+					}
+				case forces.HeavyBomber:
+					bombers = append(bombers, item{uid, st == forces.Deployed})
+				}
+			}
+		}
+		add(forces.ICBMLauncher, "MM-III", forces.Deployed, 30, nil)
+		add(forces.ICBM, "MM-III", forces.Deployed, 30, one(1))
+		add(forces.ICBM, "MM-III", forces.NonDeployed, 10, nil)
+		add(forces.SLBMLauncher, "Trident II", forces.Deployed, 12, nil)
+		add(forces.SLBM, "Trident II", forces.Deployed, 12, one(4))
+		add(forces.HeavyBomber, "B-52H", forces.Deployed, 6, nil)
+	}
+	if err := inv.Apply(forces.Event{Date: start, Op: forces.OpNew, Items: specs}); err != nil {
+		return nil, err
+	}
+	const events = 1_000_000
+	perDay := events / 3650
+	for k := 0; k < events; k++ {
+		d := start.AddDays(1 + k/perDay)
+		var ev forces.Event
+		switch k % 3 {
+		case 0, 1: // an ICBM deployed <-> non-deployed, or reloaded
+			it := &icbms[(k*7919)%len(icbms)]
+			switch {
+			case it.deployed && k%2 == 0:
+				ev = forces.Event{Date: d, Op: forces.OpLoad, UIDs: []string{it.uid}, Warheads: one(1 + k%3)}
+			case it.deployed:
+				ev = forces.Event{Date: d, Op: forces.OpStatus, UIDs: []string{it.uid}, Status: forces.NonDeployed}
+				it.deployed = false
+			default:
+				ev = forces.Event{Date: d, Op: forces.OpStatus, UIDs: []string{it.uid}, Status: forces.Deployed}
+				it.deployed = true
+			}
+		default: // a bomber deployed <-> non-deployed
+			it := &bombers[(k*104729)%len(bombers)]
+			st := forces.Deployed
+			if it.deployed {
+				st = forces.NonDeployed
+			}
+			it.deployed = !it.deployed
+			ev = forces.Event{Date: d, Op: forces.OpStatus, UIDs: []string{it.uid}, Status: st}
+		}
+		if err := inv.Apply(ev); err != nil {
+			return nil, fmt.Errorf("event %d: %w", k, err)
+		}
+	}
+	return inv.Forces(), nil
+})
+
+// BenchmarkSeries120 counts New START at 120 monthly dates over the
+// 1,000,000-event history: one replay (forces.Sweep) and 120 evaluations.
+// Each iteration asks for a different set of dates, so nothing of one
+// series serves the next. Reported: ms per whole series.
 func BenchmarkSeries120(b *testing.B) {
 	tr := bundled(b, "new-start")
-	base := bigState(100_000, false)
-	const events, points = 1_000_000, 120
-	dates := make([]civil.Date, points)
-	for i := range dates {
-		dates[i] = civil.MustParse("2011-03-01").AddMonths(i)
-	}
-	counts := make([]int, len(base.Groups))
-	for i, g := range base.Groups {
-		counts[i] = g.Count
+	f, err := history1M()
+	if err != nil {
+		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for it := 0; it < b.N; it++ {
-		for i, g := range base.Groups {
-			g.Count = counts[i]
+		dates := make([]civil.Date, 120)
+		for i := range dates {
+			dates[i] = civil.MustParse("2011-03-01").AddMonths(i).AddDays(it % 28)
 		}
-		applied, next := 0, 0
-		stateAt := func(d civil.Date) (*forces.State, error) {
-			target := events * (next + 1) / points
-			for ; applied < target; applied++ {
-				// Move an ICBM launcher between deployed and non-deployed
-				// at one site (groups 0 and 2 of each site's seven).
-				site := (applied * 7919) % (len(base.Groups) / 7)
-				dep, non := base.Groups[site*7], base.Groups[site*7+2]
-				if applied%2 == 0 && dep.Count > 0 {
-					dep.Count--
-					non.Count++
-				} else if non.Count > 0 {
-					non.Count--
-					dep.Count++
-				}
-			}
-			next++
-			base.Date = d
-			return base, nil
-		}
-		rs, err := Series(tr, dates, stateAt)
+		rs, err := Series(tr, f, dates)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(rs) != points || applied != events {
-			b.Fatalf("%d points, %d events", len(rs), applied)
+		if len(rs) != len(dates) {
+			b.Fatalf("%d points", len(rs))
 		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/series")
+	b.ReportMetric(float64(f.Events()), "events")
 }

@@ -41,8 +41,8 @@
 // (State.Reading); the engine counts what it is given and names the
 // reading in the result, so totals under each reading sit side by side.
 //
-// Series counts a treaty over many dates from a function that gives the
-// state at each date; WhatMustChange says, per limit over its maximum, by
+// Series counts a treaty over many dates of a forces history, replaying it
+// once; WhatMustChange says, per limit over its maximum, by
 // how much and which groups could close the gap.
 package count
 
@@ -222,24 +222,22 @@ func Evaluate(t *treaty.Treaty, s *forces.State, date civil.Date) (*Result, erro
 	return evaluate(t, s, date, true)
 }
 
-// Series evaluates t at each of dates, which must ascend, on the state
-// stateAt gives for each (called in date order, so that an incremental
-// replay can feed it). Results carry no explanations.
-func Series(t *treaty.Treaty, dates []civil.Date, stateAt func(civil.Date) (*forces.State, error)) ([]*Result, error) {
+// Series counts t over the history f at each of dates, replaying f once in
+// date order (forces.Forces.Sweep), and returns one result per date in
+// ascending date order. Results carry no explanations: Evaluate one date
+// for those.
+func Series(t *treaty.Treaty, f *forces.Forces, dates []civil.Date) ([]*Result, error) {
 	out := make([]*Result, 0, len(dates))
-	for i, d := range dates {
-		if i > 0 && d <= dates[i-1] {
-			return nil, fmt.Errorf("series dates must ascend: %s comes after %s", d, dates[i-1])
-		}
-		s, err := stateAt(d)
+	err := f.Sweep(dates, func(s *forces.State) error {
+		r, err := evaluate(t, s, s.Date, false)
 		if err != nil {
-			return nil, fmt.Errorf("forces at %s: %w", d, err)
-		}
-		r, err := evaluate(t, s, d, false)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", d, err)
+			return fmt.Errorf("%s: %w", s.Date, err)
 		}
 		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

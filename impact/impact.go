@@ -457,12 +457,11 @@ func ruleSignature(t *treaty.Treaty) string {
 // count counts the view under the basis's treaty and splits it into
 // units.
 func (b *basis) count() {
-	rs, err := count.Series(b.t, []civil.Date{b.date}, func(civil.Date) (*forces.State, error) { return b.v.state, nil })
+	r, err := count.Evaluate(b.t, b.v.state, b.date)
 	if err != nil {
 		b.err = err
 		return
 	}
-	r := rs[0]
 	b.totals = make([]int64, len(r.Totals))
 	for i, x := range r.Totals {
 		b.totals[i] = x.Value
@@ -510,12 +509,12 @@ func (b *basis) of(u *unit) ([]int64, error) {
 	if v, ok := b.memo[u.key]; ok {
 		return v, nil
 	}
-	rs, err := count.Series(b.t, []civil.Date{b.date}, func(civil.Date) (*forces.State, error) { return u.miniState(b.v.info.Party), nil })
+	r, err := count.Evaluate(b.t, u.miniState(b.v.info.Party), b.date)
 	if err != nil {
 		return nil, err
 	}
-	v := make([]int64, len(rs[0].Totals))
-	for i, x := range rs[0].Totals {
+	v := make([]int64, len(r.Totals))
+	for i, x := range r.Totals {
 		v[i] = x.Value
 	}
 	b.memo[u.key] = v

@@ -151,7 +151,7 @@ from that day. --low reads each range at its low end.`,
 				ds = sortedDates(ds)
 				for _, t := range ts {
 					a := asIf(t, ds[0])
-					rs, err := count.Series(t, ds, func(d civil.Date) (*forces.State, error) { return f.At(d) })
+					rs, err := count.Series(t, f, ds)
 					if err != nil {
 						return badInput(fmt.Errorf("--forces %s under %s: %w", arg, t.ID, err))
 					}

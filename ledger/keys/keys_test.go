@@ -1,0 +1,80 @@
+package keys
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	fnote "github.com/transparency-dev/formats/note"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/tally-project/tally/regime"
+)
+
+func TestGenerateWriteLoad(t *testing.T) {
+	set, err := Generate("UK", DefaultNames("UK"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Checkpoint.Name != "tally.uk/log" || set.Cosigner.Name != "tally.uk/witness" {
+		t.Fatalf("names %q %q", set.Checkpoint.Name, set.Cosigner.Name)
+	}
+	dir := t.TempDir()
+	files, err := set.Write(dir)
+	if err != nil || len(files) != 6 {
+		t.Fatal(files, err)
+	}
+	for _, role := range regime.Roles {
+		priv, pub := Files(dir, "UK", role)
+		if fi, _ := os.Stat(priv); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v", priv, fi.Mode())
+		}
+		if fi, _ := os.Stat(pub); fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s has mode %v", pub, fi.Mode())
+		}
+	}
+	// What a loaded signer signs, the written verifier key verifies.
+	s, err := LoadSigner(filepath.Join(dir, "UK.checkpoint.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vkey, _ := LoadVerifierKey(filepath.Join(dir, "UK.checkpoint.vkey"))
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := note.Sign(&note.Note{Text: "tally.uk/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"}, s)
+	if _, err := note.Open(msg, note.VerifierList(v)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCosigner(filepath.Join(dir, "UK.cosigner.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cvkey, _ := LoadVerifierKey(filepath.Join(dir, "UK.cosigner.vkey"))
+	cv, err := fnote.NewVerifierForCosignatureV1(cvkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ = note.Sign(&note.Note{Text: "tally.us/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"}, c)
+	if _, err := note.Open(msg, note.VerifierList(cv)); err != nil {
+		t.Fatalf("cosignature: %v", err)
+	}
+	// Nothing is overwritten, not even partly.
+	other, _ := Generate("UK", DefaultNames("UK"))
+	os.Remove(filepath.Join(dir, "UK.cosigner.vkey"))
+	if _, err := other.Write(dir); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("overwrite: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "UK.cosigner.vkey")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal("a refused write wrote a file")
+	}
+	if _, err := Generate("UK", Names{Origin: "bad name", Notification: "n", Cosigner: "c"}); err == nil {
+		t.Fatal("a key name with a space was accepted")
+	}
+	if _, err := Generate("UK", Names{Origin: "o", Notification: "n", Cosigner: "c+d"}); err == nil {
+		t.Fatal("a cosigner name with '+' was accepted")
+	}
+}
