@@ -457,7 +457,7 @@ func ruleSignature(t *treaty.Treaty) string {
 // count counts the view under the basis's treaty and splits it into
 // units.
 func (b *basis) count() {
-	r, err := count.Evaluate(b.t, b.v.state, b.date)
+	r, err := count.Totals(b.t, b.v.state, b.date)
 	if err != nil {
 		b.err = err
 		return
@@ -509,7 +509,7 @@ func (b *basis) of(u *unit) ([]int64, error) {
 	if v, ok := b.memo[u.key]; ok {
 		return v, nil
 	}
-	r, err := count.Evaluate(b.t, u.miniState(b.v.info.Party), b.date)
+	r, err := count.Totals(b.t, u.miniState(b.v.info.Party), b.date)
 	if err != nil {
 		return nil, err
 	}
