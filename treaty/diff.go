@@ -258,7 +258,14 @@ func (d *differ) rules(a, b *Treaty) {
 			// The same sentence over changed expressions: flag it, so that a
 			// silent change of meaning shows.
 			exprs := func(r *Rule) string {
-				return fmt.Sprintf("when %s; counts %s; quota %s; parties %s", r.When, countsWords(r), quotaWords(r.Quota), strings.Join(r.Parties, ", "))
+				s := fmt.Sprintf("when %s; counts %s", r.When, countsWords(r))
+				if r.Quota != nil {
+					s += "; quota " + quotaWords(r.Quota)
+				}
+				if len(r.Parties) > 0 {
+					s += "; parties " + strings.Join(r.Parties, ", ")
+				}
+				return s
 			}
 			if ex, ey := exprs(x), exprs(y); ex != ey {
 				d.add("rule", x.ID, ex, ey, fmt.Sprintf("rule %s (%q): its expressions changed, its sentence did not: %s → %s", x.ID, x.Says, ex, ey))
