@@ -344,16 +344,22 @@ func (e *editor) replaceTop(key string, lines []string, after ...string) {
 // flush rewrites each flow-style mapping that was changed, whole, in
 // block style, at the outermost flow node's place.
 func (e *editor) flush() error {
-	done := map[*yaml.Node]bool{}
+	// The outermost flow node of each, found before any is restyled, in
+	// file order.
+	roots := map[*yaml.Node]bool{}
+	var order []*yaml.Node
 	for n := range e.dirty {
 		f := n
 		for p := e.parent[f]; p != nil && p.Style&yaml.FlowStyle != 0; p = e.parent[p] {
 			f = p
 		}
-		if done[f] {
-			continue
+		if !roots[f] {
+			roots[f] = true
+			order = append(order, f)
 		}
-		done[f] = true
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i].Line < order[j].Line || (order[i].Line == order[j].Line && order[i].Column < order[j].Column) })
+	for _, f := range order {
 		p := e.parent[f]
 		blockStyle(f)
 		body, err := encode(f)
