@@ -51,7 +51,7 @@ sources; every assumption is printed.`,
   tally impact --proposal us-500.yaml --forces US=us.yaml --forces RU=ru.yaml --rates rates.yaml --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := sheetFormat(format, "table", "json", "csv"); err != nil {
+			if _, err := checkFormat(format, formatTable, formatJSON, formatCSV); err != nil {
 				return err
 			}
 			if len(proposals) == 0 {
@@ -148,7 +148,7 @@ sources; every assumption is printed.`,
 			w := cmd.OutOrStdout()
 			switch format {
 			case "json":
-				return sheetJSON(w, rep)
+				return writeJSON(w, rep)
 			case "csv":
 				return impactCSV(rep).writeCSV(w)
 			}
@@ -195,7 +195,7 @@ func findLimit(c *impact.Cell, id string) *impact.Limit {
 	return nil
 }
 
-func sheetDate(d *civil.Date, none string) string {
+func dateOr(d *civil.Date, none string) string {
 	if d == nil {
 		return none
 	}
@@ -217,9 +217,9 @@ func writeImpact(w io.Writer, rep *impact.Report, brief bool) error {
 	}
 	fmt.Fprintln(w)
 	ids, names := limitRows(rep)
-	s := &sheet{head: []string{""}}
+	s := newTable("")
 	for _, p := range rep.Proposals {
-		s.head = append(s.head, p.ID)
+		s.header = append(s.header, p.ID)
 	}
 	row := []string{"deadline"}
 	for _, p := range rep.Proposals {
@@ -245,7 +245,7 @@ func writeImpact(w io.Writer, rep *impact.Report, brief bool) error {
 				default:
 					cell := treaty.FormatInt(l.Total) + " / " + treaty.FormatInt(l.Max)
 					if l.Over > 0 {
-						cell += fmt.Sprintf(": %s over, met %s", treaty.FormatInt(l.Over), sheetDate(l.Met, "never"))
+						cell += fmt.Sprintf(": %s over, met %s", treaty.FormatInt(l.Over), dateOr(l.Met, "never"))
 					}
 					if l.Set != "" {
 						cell += " *"
@@ -262,7 +262,7 @@ func writeImpact(w io.Writer, rep *impact.Report, brief bool) error {
 		}
 		s.add(row...)
 	}
-	if err := s.writeText(w); err != nil {
+	if err := s.write(w); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "(total / max; * a linked clause or --set value replaced the max)")
@@ -277,11 +277,11 @@ func writeImpact(w io.Writer, rep *impact.Report, brief bool) error {
 			}
 			fmt.Fprintf(w, "\n%s, %s:\n", p.ID, side.Label())
 			if c.Error != "" {
-				sheetBullet(w, "  ", "cannot count: "+c.Error)
+				bullet(w, "  ", "cannot count: "+c.Error)
 				continue
 			}
 			for _, wd := range c.Withdraw {
-				sheetBullet(w, "  ", wd+" may withdraw: a linked clause holds on "+rep.Date.String())
+				bullet(w, "  ", wd+" may withdraw: a linked clause holds on "+rep.Date.String())
 			}
 			for _, l := range c.Limits {
 				if l.Over == 0 {
@@ -289,22 +289,22 @@ func writeImpact(w io.Writer, rep *impact.Report, brief bool) error {
 				}
 				fmt.Fprintf(w, "  %s: %s, max %s: %s over (binds %s)\n", l.Name, treaty.FormatInt(l.Total), treaty.FormatInt(l.Max), treaty.FormatInt(l.Over), l.Deadline)
 				if l.Set != "" {
-					sheetBullet(w, "    ", "max: "+l.Set)
+					bullet(w, "    ", "max: "+l.Set)
 				}
 				for _, o := range l.Options {
-					sheetBullet(w, "    ", "could close it: "+o.Text)
+					bullet(w, "    ", "could close it: "+o.Text)
 				}
 				if l.Unmet != "" {
-					sheetBullet(w, "    ", "cannot be met: "+l.Unmet)
+					bullet(w, "    ", "cannot be met: "+l.Unmet)
 				}
 			}
 			if len(c.Plan) > 0 {
 				fmt.Fprintln(w, "  a plan that meets every limit:")
 				for i, m := range c.Plan {
-					sheetItem(w, "    ", fmt.Sprintf("%d. ", i+1), m.Text)
+					listItem(w, "    ", fmt.Sprintf("%d. ", i+1), m.Text)
 				}
 			}
-			sheetBullet(w, "  ", compliesSentence(c))
+			bullet(w, "  ", compliesSentence(c))
 		}
 	}
 	for _, p := range rep.Proposals {
@@ -313,7 +313,7 @@ func writeImpact(w io.Writer, rep *impact.Report, brief bool) error {
 		}
 		fmt.Fprintf(w, "\nlinked clauses of %s on %s:\n", p.ID, rep.Date)
 		for _, cs := range p.Linked {
-			sheetBullet(w, "  ", fmt.Sprintf("%s: %s", cs.ID, cs.Text))
+			bullet(w, "  ", fmt.Sprintf("%s: %s", cs.ID, cs.Text))
 		}
 	}
 	if len(rep.Rates) > 0 {
@@ -331,12 +331,12 @@ func writeImpact(w io.Writer, rep *impact.Report, brief bool) error {
 			if r.Note != "" {
 				text += ": " + r.Note
 			}
-			sheetBullet(w, "  ", text)
+			bullet(w, "  ", text)
 		}
 	}
 	fmt.Fprintln(w, "\nassumptions:")
 	for _, a := range rep.Assumptions {
-		sheetBullet(w, "  ", a)
+		bullet(w, "  ", a)
 	}
 	return nil
 }
@@ -386,14 +386,14 @@ func compliesSentence(c *impact.Cell) string {
 }
 
 // impactCSV is one row per side, proposal and limit.
-func impactCSV(rep *impact.Report) *sheet {
-	s := &sheet{head: []string{"proposal", "party", "reading", "limit", "total", "max", "over", "binding", "deadline", "met", "on_time", "complies", "proposal_deadline", "proposal_on_time"}}
+func impactCSV(rep *impact.Report) *table {
+	s := newTable("proposal", "party", "reading", "limit", "total", "max", "over", "binding", "deadline", "met", "on_time", "complies", "proposal_deadline", "proposal_on_time")
 	for si, side := range rep.Sides {
 		for pi, p := range rep.Proposals {
 			c := rep.Cell(si, pi)
 			for _, l := range c.Limits {
 				s.add(p.ID, side.Party, side.Reading, l.ID, fmt.Sprint(l.Total), fmt.Sprint(l.Max), fmt.Sprint(l.Over), fmt.Sprint(l.Binding),
-					l.Deadline.String(), sheetDate(l.Met, ""), fmt.Sprint(l.OnTime), sheetDate(c.Complies, ""), c.Deadline.String(), fmt.Sprint(c.OnTime))
+					l.Deadline.String(), dateOr(l.Met, ""), fmt.Sprint(l.OnTime), dateOr(c.Complies, ""), c.Deadline.String(), fmt.Sprint(c.OnTime))
 			}
 		}
 	}

@@ -220,7 +220,7 @@ func TestImpactCommandErrors(t *testing.T) {
 		{[]string{"--proposal", "new-start", "--forces", badForces}, "bad.yaml:4:"},
 		{[]string{"--proposal", "new-strat", "--forces", "US=us-2020-09-01"}, "new-start"},
 		{[]string{"--proposal", "new-start", "--forces", "US=us-2020-09-01", "--forces", "us-2020-09-01"}, "given twice"},
-		{[]string{"--proposal", "new-start", "--forces", "US=us-2020-09-01", "--format", "xml"}, "--format xml"},
+		{[]string{"--proposal", "new-start", "--forces", "US=us-2020-09-01", "--format", "xml"}, `--format "xml"`},
 		{[]string{"--forces", "US=us-2020-09-01"}, "--proposal is required"},
 	} {
 		_, stderr, code := runNeg(t, newImpactCmd(), c.args...)

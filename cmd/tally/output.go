@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -73,13 +72,18 @@ func writeCSV(w io.Writer, rows [][]string) error {
 	return cw.Error()
 }
 
-// table writes aligned columns; numbers are right-aligned by the caller
-// marking the column with alignRight.
+// table is rows of text cells, printed with aligned columns (numbers
+// right-aligned in the columns marked with alignRight) or as CSV. A
+// section row is a heading printed alone across the table and left out of
+// CSV.
 type table struct {
 	header []string
 	rows   [][]string
 	right  map[int]bool
 }
+
+// sectionMark starts the single cell of a section row.
+const sectionMark = "\x00"
 
 func newTable(header ...string) *table { return &table{header: header, right: map[int]bool{}} }
 
@@ -92,19 +96,26 @@ func (t *table) alignRight(cols ...int) *table {
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 
+// section adds a heading row.
+func (t *table) section(title string) { t.rows = append(t.rows, []string{sectionMark + title}) }
+
+func isSection(r []string) bool { return len(r) == 1 && strings.HasPrefix(r[0], sectionMark) }
+
 func (t *table) write(w io.Writer) error {
 	width := make([]int, len(t.header))
-	all := append([][]string{t.header}, t.rows...)
-	for _, r := range all {
+	for _, r := range append([][]string{t.header}, t.rows...) {
+		if isSection(r) {
+			continue
+		}
 		for i, c := range r {
-			if i < len(width) && utf8.RuneCountInString(c) > width[i] {
-				width[i] = utf8.RuneCountInString(c)
+			if i >= len(width) {
+				width = append(width, 0)
 			}
+			width[i] = max(width[i], utf8.RuneCountInString(c))
 		}
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range all {
-		cells := make([]string, len(t.header))
+	line := func(r []string) string {
+		cells := make([]string, len(width))
 		for i := range cells {
 			c := ""
 			if i < len(r) {
@@ -117,9 +128,56 @@ func (t *table) write(w io.Writer) error {
 				cells[i] = c + pad
 			}
 		}
-		fmt.Fprintln(tw, strings.TrimRight(strings.Join(cells, "\t"), " "))
+		return strings.TrimRight(strings.Join(cells, "  "), " ")
 	}
-	return tw.Flush()
+	var b strings.Builder
+	if len(t.header) > 0 {
+		b.WriteString(line(t.header) + "\n")
+	}
+	for _, r := range t.rows {
+		if isSection(r) {
+			b.WriteString(r[0][len(sectionMark):] + "\n")
+			continue
+		}
+		b.WriteString(line(r) + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeCSV writes the header and rows as CSV, sections left out.
+func (t *table) writeCSV(w io.Writer) error {
+	rows := [][]string{t.header}
+	for _, r := range t.rows {
+		if !isSection(r) {
+			rows = append(rows, r)
+		}
+	}
+	return writeCSV(w, rows)
+}
+
+// bullet writes text as an indented list item, wrapped at 100 columns.
+func bullet(w io.Writer, indent, text string) { listItem(w, indent, "- ", text) }
+
+// listItem writes text after marker, wrapped at 100 columns, continuation
+// lines indented under the text.
+func listItem(w io.Writer, indent, marker, text string) {
+	line := indent + marker
+	cont := indent + strings.Repeat(" ", utf8.RuneCountInString(marker))
+	first := true
+	for _, wd := range strings.Fields(text) {
+		if !first && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(wd) > 100 {
+			fmt.Fprintln(w, line)
+			line, first = cont, true
+		}
+		if first {
+			line += wd
+			first = false
+		} else {
+			line += " " + wd
+		}
+	}
+	fmt.Fprintln(w, line)
 }
 
 func yesNo(b bool) string {

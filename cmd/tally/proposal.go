@@ -137,7 +137,7 @@ tracked categories it links to, and whether each linked clause holds on
   tally proposal show us-500.yaml --entry-into-force 2027-02-05 --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := sheetFormat(format, "table", "json"); err != nil {
+			if _, err := checkFormat(format, formatTable, formatJSON); err != nil {
 				return err
 			}
 			t, err := treaty.Lookup(args[0])
@@ -160,7 +160,7 @@ tracked categories it links to, and whether each linked clause holds on
 			}
 			v := describeProposal(t, day, as)
 			if format == "json" {
-				return sheetJSON(cmd.OutOrStdout(), v)
+				return writeJSON(cmd.OutOrStdout(), v)
 			}
 			return v.write(cmd.OutOrStdout())
 		},
@@ -230,19 +230,19 @@ func (v *shownProposal) write(w io.Writer) error {
 		}
 		fmt.Fprintln(w)
 		if p.Note != "" {
-			sheetBullet(w, "", "note: "+p.Note)
+			bullet(w, "", "note: "+p.Note)
 		}
 	}
 	if len(v.Changes) > 0 {
 		fmt.Fprintf(w, "\nwhat it changes from %s:\n", v.Parent)
 		for _, c := range v.Changes {
-			sheetBullet(w, "  ", c.Text)
+			bullet(w, "  ", c.Text)
 		}
 	} else if v.NoParent != "" {
 		fmt.Fprintf(w, "\n(%s)\n", v.NoParent)
 	}
 	fmt.Fprintln(w, "\nlimits:")
-	s := &sheet{head: []string{"  limit", "value", "binds", "on " + v.Date.String()}}
+	s := newTable("  limit", "value", "binds", "on "+v.Date.String())
 	for _, l := range v.Limits {
 		for i, st := range l.Steps {
 			name := "  " + l.Name
@@ -273,7 +273,7 @@ func (v *shownProposal) write(w io.Writer) error {
 			s.add(name, val, binds, now)
 		}
 	}
-	if err := s.writeText(w); err != nil {
+	if err := s.write(w); err != nil {
 		return err
 	}
 	for _, tc := range v.Tracked {
@@ -283,14 +283,14 @@ func (v *shownProposal) write(w io.Writer) error {
 			if x.By != "" {
 				by = ", " + x.By
 			}
-			sheetBullet(w, "  ", fmt.Sprintf("%s %s from %s%s [%s %s]", treaty.FormatInt(x.Value), tc.Unit, x.Date, by, x.Evidence, x.Source.Source))
+			bullet(w, "  ", fmt.Sprintf("%s %s from %s%s [%s %s]", treaty.FormatInt(x.Value), tc.Unit, x.Date, by, x.Evidence, x.Source.Source))
 		}
 	}
 	if len(v.Linked) > 0 {
 		fmt.Fprintf(w, "\nlinked clauses on %s:\n", v.Date)
 		for _, c := range v.Linked {
-			sheetBullet(w, "  ", fmt.Sprintf("%s: %s", c.ID, c.Says))
-			sheetBullet(w, "    ", c.Text)
+			bullet(w, "  ", fmt.Sprintf("%s: %s", c.ID, c.Says))
+			bullet(w, "    ", c.Text)
 		}
 	}
 	return nil

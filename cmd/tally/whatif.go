@@ -52,7 +52,7 @@ from that day. --low reads each range at its low end.`,
   tally whatif --proposal us-500.yaml --forces us-history-example --at 2012-01-01 --at 2018-02-05`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := sheetFormat(format, "table", "json", "csv"); err != nil {
+			if _, err := checkFormat(format, formatTable, formatJSON, formatCSV); err != nil {
 				return err
 			}
 			if len(proposals) == 0 {
@@ -119,7 +119,7 @@ from that day. --low reads each range at its low end.`,
 				}
 				switch format {
 				case "json":
-					return sheetJSON(w, results)
+					return writeJSON(w, results)
 				case "csv":
 					return whatifAggregatesCSV(results).writeCSV(w)
 				}
@@ -171,7 +171,7 @@ from that day. --low reads each range at its low end.`,
 			}
 			switch format {
 			case "json":
-				return sheetJSON(w, out)
+				return writeJSON(w, out)
 			case "csv":
 				return whatifForcesCSV(out).writeCSV(w)
 			}
@@ -239,20 +239,20 @@ func writeWhatifAggregates(w io.Writer, results []*aggregates.Result, official b
 		}
 		fmt.Fprintf(w, "What if %s (%s)%s had been the treaty? Judged on %s.\n", r.Title, r.Treaty, low, src)
 		for _, a := range r.Assumptions {
-			sheetBullet(w, "  ", "assumed: "+a)
+			bullet(w, "  ", "assumed: "+a)
 		}
 		for _, n := range r.Notes {
-			sheetBullet(w, "  ", n)
+			bullet(w, "  ", n)
 		}
-		s := &sheet{head: []string{"date", "party"}}
+		s := newTable("date", "party")
 		var judged []int
 		for li, l := range r.Limits {
 			if l.Reads != "" {
 				judged = append(judged, li)
-				s.head = append(s.head, l.Name)
+				s.header = append(s.header, l.Name)
 			}
 		}
-		s.head = append(s.head, "")
+		s.header = append(s.header, "")
 		for _, p := range r.Points {
 			row := []string{p.Date.String(), p.Party}
 			for k := range judged {
@@ -267,24 +267,24 @@ func writeWhatifAggregates(w io.Writer, results []*aggregates.Result, official b
 			s.add(row...)
 		}
 		if len(judged) > 0 {
-			if err := s.writeText(w); err != nil {
+			if err := s.write(w); err != nil {
 				return err
 			}
 			fmt.Fprintln(w, "(total / max; · not binding yet on that date; — not provided)")
 		}
 		for _, l := range r.Limits {
 			if l.Reads == "" {
-				sheetBullet(w, "", fmt.Sprintf("%s (%s) cannot be judged from totals alone: %s", l.Name, l.ID, l.Why))
+				bullet(w, "", fmt.Sprintf("%s (%s) cannot be judged from totals alone: %s", l.Name, l.ID, l.Why))
 			} else if l.Reads != l.Total {
-				sheetBullet(w, "", fmt.Sprintf("%s (%s) is counted as New START's %s, which the aggregates give", l.Name, l.Total, l.Reads))
+				bullet(w, "", fmt.Sprintf("%s (%s) is counted as New START's %s, which the aggregates give", l.Name, l.Total, l.Reads))
 			}
 		}
 	}
 	return nil
 }
 
-func whatifAggregatesCSV(results []*aggregates.Result) *sheet {
-	s := &sheet{head: []string{"treaty", "date", "party", "limit", "total", "max", "binding", "within", "over", "derived", "source"}}
+func whatifAggregatesCSV(results []*aggregates.Result) *table {
+	s := newTable("treaty", "date", "party", "limit", "total", "max", "binding", "within", "over", "derived", "source")
 	for _, r := range results {
 		for _, p := range r.Points {
 			k := 0
@@ -336,12 +336,12 @@ func writeWhatifForces(w io.Writer, out []*whatifForces) error {
 		}
 		fmt.Fprintf(w, "%s under %s (%s's forces):\n", wf.Forces, wf.Treaty, wf.Party)
 		for _, a := range wf.Assumptions {
-			sheetBullet(w, "  ", "assumed: "+a)
+			bullet(w, "  ", "assumed: "+a)
 		}
-		s := &sheet{head: []string{"date"}}
+		s := newTable("date")
 		if len(wf.Points) > 0 {
 			for _, v := range wf.Points[0].Values {
-				s.head = append(s.head, v.Name)
+				s.header = append(s.header, v.Name)
 			}
 		}
 		for _, p := range wf.Points {
@@ -352,7 +352,7 @@ func writeWhatifForces(w io.Writer, out []*whatifForces) error {
 			}
 			s.add(row...)
 		}
-		if err := s.writeText(w); err != nil {
+		if err := s.write(w); err != nil {
 			return err
 		}
 		fmt.Fprintln(w, "(total / max; · not binding yet on that date)")
@@ -360,8 +360,8 @@ func writeWhatifForces(w io.Writer, out []*whatifForces) error {
 	return nil
 }
 
-func whatifForcesCSV(out []*whatifForces) *sheet {
-	s := &sheet{head: []string{"treaty", "forces", "party", "date", "limit", "total", "max", "binding", "within", "over"}}
+func whatifForcesCSV(out []*whatifForces) *table {
+	s := newTable("treaty", "forces", "party", "date", "limit", "total", "max", "binding", "within", "over")
 	for _, wf := range out {
 		for _, p := range wf.Points {
 			for _, v := range p.Values {
