@@ -32,6 +32,6 @@ func ExampleCompute() {
 	// deployed-delivery-vehicles: 675 over 226 by 449, met 2027-08-20
 	// deployed-warheads: 1457 over 500 by 957, met 2026-02-13
 	// deployed-and-nondeployed-launchers: 800 over 258 by 542, met 2033-05-31
-	// complies 2033-05-31 deadline 2020-09-01 on time false
+	// complies 2033-05-31 deadline 2027-09-01 on time false
 	// stand down 12 submarines: 230 SLBM launchers to non-deployed, with the missiles in them (138 × Trident II deployed SLBM launcher (4 warheads); 92 × Trident II deployed SLBM launcher (5 warheads)), 2020-09-01 to 2027-08-20 at slbm-launcher Trident II stand-down: 33 a year, in batches of 20 (default)
 }
