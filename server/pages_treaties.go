@@ -322,6 +322,9 @@ func (d *dashboard) treatyFile(w http.ResponseWriter, r *http.Request, id string
 		d.notFound(w, r)
 		return
 	}
+	if !d.nav(w, r, &page{}) {
+		return
+	}
 	data, err := fs.ReadFile(catalog.FS, path.Join("treaties", path.Base(t.File)))
 	if err != nil {
 		d.fail(w, r, err)

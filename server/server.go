@@ -165,7 +165,11 @@ func (d *dashboard) notFound(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	d.render(w, r, http.StatusNotFound, "notfound", &page{Title: "Not found", Data: r.URL.Path})
+	p := &page{Title: "Not found", Data: r.URL.Path}
+	if !d.nav(w, r, p) {
+		return
+	}
+	d.render(w, r, http.StatusNotFound, "notfound", p)
 }
 
 // parsePages parses templates/layout.html with each page template.

@@ -200,6 +200,12 @@ func TestTreatyPage(t *testing.T) {
 			t.Errorf("New START limits: no %q in %q", want, limits)
 		}
 	}
+	// A fact resting on a recalled source says so where it is shown:
+	// the containment of SLBM launchers in submarines is [R].
+	if c := byID(d, "rules").Parent; !strings.Contains(text(c), "slbm-launcher in submarine (by carrier UID)") ||
+		len(all(all(c, "ul", "")[len(all(c, "ul", ""))-1], "abbr", "ev-R")) == 0 {
+		t.Error("the recalled containment is not marked R")
+	}
 	if strings.Contains(limits, "not binding") {
 		t.Errorf("New START limits do not bind on %s: %q", testNow, limits)
 	}

@@ -48,12 +48,15 @@ type Fact struct {
 	Ref   int
 	Title string
 	Flag  string
+	// Recalled: the source is [R], recalled and not confirmed in a
+	// primary text; the page says so next to the value.
+	Recalled bool
 }
 
 // fact makes a Fact of text cited to src.
 func (s *sources) fact(text string, src treaty.Source, label string) Fact {
 	e := s.cite(src, label)
-	return Fact{Text: text, Ref: e.N, Title: hover(e)}
+	return Fact{Text: text, Ref: e.N, Title: hover(e), Recalled: src.Evidence == treaty.EvidenceRecalled}
 }
 
 // num is fact for a number.

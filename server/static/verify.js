@@ -37,19 +37,12 @@
       .catch(function (err) { state.textContent = "The verifier could not be loaded: " + err; });
   }
 
-  function base64(bytes) {
-    var s = "";
-    for (var i = 0; i < bytes.length; i += 0x8000) {
-      s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    }
-    return btoa(s);
-  }
-
+  // The entry, if one was given, as bytes.
   function entry() {
     var input = document.getElementById("entry-file");
     var f = input.files && input.files[0];
-    if (!f) return Promise.resolve("");
-    return f.arrayBuffer().then(function (b) { return base64(new Uint8Array(b)); });
+    if (!f) return Promise.resolve(null);
+    return f.arrayBuffer().then(function (b) { return new Uint8Array(b); });
   }
 
   function show(o) {
@@ -83,14 +76,13 @@
     e.preventDefault();
     if (typeof window.tallyVerify !== "function") return;
     entry().then(function (ent) {
-      var out = window.tallyVerify(JSON.stringify({
+      show(window.tallyVerify({
         receipt: document.getElementById("receipt").value,
         regime: document.getElementById("regime").value,
         regimeName: names.regime || "regime",
         at: document.getElementById("at").value,
         entry: ent
       }));
-      show(JSON.parse(out));
     });
   });
 
