@@ -47,7 +47,7 @@
         borderColor: colour,
         backgroundColor: colour,
         pointStyle: shapes[i % shapes.length],
-        pointRadius: 4,
+        pointRadius: function (ctx) { return ctx.chart.width < 500 ? 2.5 : 4; },
         pointHoverRadius: 7,
         pointBorderWidth: 2,
         pointBackgroundColor: function (ctx) {
@@ -116,7 +116,7 @@
           }
         },
         plugins: {
-          legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 10 } },
+          legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 8, boxHeight: 8 } },
           tooltip: {
             filter: function (item) { return item.dataset.kind === "party"; },
             callbacks: {
