@@ -59,12 +59,12 @@ type forcesInfo struct {
 	Name, Note string
 	AsOf       civil.Date
 	Items      int
-	Source     Fact
+	Source     value
 }
 
 type readingInfo struct {
 	Name, By, Of, Note string
-	Source             Fact
+	Source             value
 }
 
 type compareColumn struct {
@@ -87,8 +87,8 @@ type compareRow struct {
 
 type compareCell struct {
 	Present bool
-	Total   Fact
-	Bound   Fact
+	Total   value
+	Bound   value
 	Binding bool
 	Within  bool
 	Verdict string // within, over, not binding (within), not binding (over)

@@ -17,7 +17,7 @@ type historyView struct {
 	Parties  []partyCol
 	Totals   []histTotal
 	Rows     []histRow
-	Deadline Fact
+	Deadline value
 	First    civil.Date
 	Last     civil.Date
 	Derived  int
@@ -29,7 +29,7 @@ type partyCol struct{ ID, Name string }
 
 type histTotal struct {
 	ID, Name, Unit string
-	Limit          Fact
+	Limit          value
 	From           civil.Date
 	Chart          chartData
 	Alt            string
@@ -42,7 +42,7 @@ type histRow struct {
 
 type histCell struct {
 	Party  string
-	Values []Fact
+	Values []value
 	// Derived: a value of the row was worked out, not read; Absent: no
 	// row for the party at this date.
 	Derived bool
@@ -155,10 +155,10 @@ func (d *dashboard) historyData(s *sources, t *treaty.Treaty) historyView {
 			label := fmt.Sprintf("%s, %s (%s, line %d)", pc.ID, date, aggregatesFile, ar.Line)
 			for ti, tot := range v.Totals {
 				n, has := ar.Totals[tot.ID]
-				var f Fact
+				var f value
 				switch {
 				case !ok:
-					f = Fact{Text: "—", Title: "no data exchange for " + pc.ID + " on this date"}
+					f = value{Text: "—", Title: "no data exchange for " + pc.ID + " on this date"}
 				case !has:
 					f = s.fact("not published", src, label)
 					v.Missing++

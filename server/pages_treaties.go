@@ -42,7 +42,7 @@ func (d *dashboard) treatyOptions(selected ...string) []option {
 }
 
 // dated is a treaty date with its source, or "—".
-func dated(s *sources, dt *treaty.Dated, label string) *Fact {
+func dated(s *sources, dt *treaty.Dated, label string) *value {
 	if dt == nil {
 		return nil
 	}
@@ -54,7 +54,7 @@ func dated(s *sources, dt *treaty.Dated, label string) *Fact {
 
 type catalogueRow struct {
 	T                                *treaty.Treaty
-	Signature, EIF, Deadline, Expiry *Fact
+	Signature, EIF, Deadline, Expiry *value
 	Status                           treaty.Status
 	ParentTitle                      string
 }
@@ -94,7 +94,7 @@ func (d *dashboard) catalogue(w http.ResponseWriter, r *http.Request) {
 
 type dateRow struct {
 	Label string
-	Fact  Fact
+	Fact  value
 	Note  string
 }
 
@@ -102,7 +102,7 @@ type limitView struct {
 	L *treaty.Limit
 	// Of is the total's name and unit.
 	Of, Unit string
-	Bound    Fact
+	Bound    value
 	From     string
 	Until    string
 	Within   string
@@ -113,12 +113,12 @@ type limitView struct {
 type phaseView struct {
 	Name  string
 	From  string
-	Bound Fact
+	Bound value
 }
 
 type ruleView struct {
 	R      *treaty.Rule
-	Ref    Fact
+	Ref    value
 	Counts []countView
 	Line   int
 }
@@ -138,28 +138,28 @@ type treatyView struct {
 	Omitted []omitView
 	// Parent is the bundled treaty a proposal derives from.
 	Parent      *treaty.Treaty
-	ProposalSrc *Fact
+	ProposalSrc *value
 	File        string
 }
 
 type containView struct {
 	C   *treaty.Containment
-	Ref Fact
+	Ref value
 }
 
 type noteView struct {
 	N   *treaty.Notification
-	Ref Fact
+	Ref value
 }
 
 type inspectView struct {
 	I       *treaty.Inspection
-	PerYear Fact
+	PerYear value
 }
 
 type omitView struct {
 	O     *treaty.Omission
-	Value *Fact
+	Value *value
 }
 
 func (d *dashboard) treaty(w http.ResponseWriter, r *http.Request) {
@@ -339,7 +339,7 @@ func (d *dashboard) treatyFile(w http.ResponseWriter, r *http.Request, id string
 
 type sideRow struct {
 	Label   string
-	A, B    *Fact
+	A, B    *value
 	Changed bool
 }
 
@@ -419,9 +419,9 @@ func (d *dashboard) diff(w http.ResponseWriter, r *http.Request) {
 // sideBySide lines up the two treaties' facts: kind, status, dates, and
 // each limit by id.
 func (d *dashboard) sideBySide(s *sources, a, b *treaty.Treaty, today civil.Date) []sideRow {
-	text := func(x string) *Fact { return &Fact{Text: x} }
+	text := func(x string) *value { return &value{Text: x} }
 	var rows []sideRow
-	add := func(label string, fa, fb *Fact) {
+	add := func(label string, fa, fb *value) {
 		row := sideRow{Label: label, A: fa, B: fb}
 		ta, tb := "", ""
 		if fa != nil {
@@ -450,7 +450,7 @@ func (d *dashboard) sideBySide(s *sources, a, b *treaty.Treaty, today civil.Date
 			add(dt.label, fa, fb)
 		}
 	}
-	limit := func(t *treaty.Treaty, id string) *Fact {
+	limit := func(t *treaty.Treaty, id string) *value {
 		l, ok := t.LimitByID(id)
 		if !ok {
 			return nil

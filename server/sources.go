@@ -39,11 +39,11 @@ func (s *sources) cite(src treaty.Source, label string) *sourceEntry {
 	return e
 }
 
-// Fact is a value shown with its source: a number, a date, a bound. The
+// value is a value shown with its source: a number, a date, a bound. The
 // page shows Text, the footnote number Ref, Title on hover, and Flag
 // (derived, assumed, synthetic) next to it when the value is not read
 // directly from the source.
-type Fact struct {
+type value struct {
 	Text  string
 	Ref   int
 	Title string
@@ -53,14 +53,14 @@ type Fact struct {
 	Recalled bool
 }
 
-// fact makes a Fact of text cited to src.
-func (s *sources) fact(text string, src treaty.Source, label string) Fact {
+// fact makes a value of text cited to src.
+func (s *sources) fact(text string, src treaty.Source, label string) value {
 	e := s.cite(src, label)
-	return Fact{Text: text, Ref: e.N, Title: hover(e), Recalled: src.Evidence == treaty.EvidenceRecalled}
+	return value{Text: text, Ref: e.N, Title: hover(e), Recalled: src.Evidence == treaty.EvidenceRecalled}
 }
 
 // num is fact for a number.
-func (s *sources) num(n int64, src treaty.Source, label string) Fact {
+func (s *sources) num(n int64, src treaty.Source, label string) value {
 	return s.fact(treaty.FormatInt(n), src, label)
 }
 
