@@ -1,0 +1,99 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tally-project/tally/regime"
+	"github.com/tally-project/tally/regime/regimetest"
+	"github.com/tally-project/tally/treaty"
+)
+
+// tokenNode is the smallest Node: it authenticates by a token in the
+// Authorization header and gives each token a viewer. Its View answers
+// only what the header needs; the node pages read nothing more yet.
+type tokenNode struct {
+	reg     *regime.Regime
+	treaty  *treaty.Treaty
+	viewers map[string]Viewer
+}
+
+type tokenView struct {
+	View // the methods the node pages will call; nil here
+	n    *tokenNode
+	who  Viewer
+}
+
+func (v tokenView) Viewer() Viewer         { return v.who }
+func (v tokenView) Regime() *regime.Regime { return v.n.reg }
+func (v tokenView) Treaty() *treaty.Treaty { return v.n.treaty }
+
+func (n *tokenNode) View(r *http.Request) (View, error) {
+	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	switch who, ok := n.viewers[tok]; {
+	case tok == "":
+		return nil, fmt.Errorf("no token: %w", ErrUnauthenticated)
+	case tok == "revoked":
+		return nil, fmt.Errorf("token revoked: %w", ErrForbidden)
+	case !ok:
+		return nil, fmt.Errorf("unknown token: %w", ErrUnauthenticated)
+	default:
+		return tokenView{n: n, who: who}, nil
+	}
+}
+
+// With a node, every page asks it who is looking: refused requests get
+// 401 or 403 and no page; accepted ones show the viewer in the header.
+func TestNodeViewer(t *testing.T) {
+	fx := regimetest.New(t, regimetest.Options{}, "US", "RU")
+	ns, _ := treaty.Lookup("new-start")
+	node := &tokenNode{reg: fx.Regime, treaty: ns, viewers: map[string]Viewer{
+		"op-us": {Role: "operator", Party: "US"}, "public": {Role: "observer"},
+	}}
+	h, err := New(Options{Node: node, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, p := range []string{"/", "/forces", "/notifications", "/logs", "/treaties", "/treaties/new-start", "/treaties/compare", "/history", "/verify", "/treaties/sort.yaml", "/nowhere"} {
+		for _, c := range []struct {
+			token  string
+			status int
+			header string
+		}{
+			{"", 401, ""},
+			{"nope", 401, ""},
+			{"revoked", 403, ""},
+			{"op-us", 200, "Node of the New START regime · operator (US)"},
+			{"public", 200, "Node of the New START regime · observer"},
+		} {
+			resp, body := get(t, srv, p, "Authorization", "Bearer "+c.token)
+			if p == "/nowhere" && c.status == 200 {
+				c.status = 404
+			}
+			if resp.StatusCode != c.status {
+				t.Errorf("%s with %q: %d, want %d", p, c.token, resp.StatusCode, c.status)
+				continue
+			}
+			switch {
+			case resp.StatusCode == 401 || resp.StatusCode == 403:
+				if strings.Contains(body, "<main") || strings.Contains(body, "id: sort") {
+					t.Errorf("%s with %q: a refused request got the content", p, c.token)
+				}
+			case strings.HasSuffix(p, ".yaml"):
+				if !strings.Contains(body, "id: sort") {
+					t.Errorf("%s with %q: not the treaty file", p, c.token)
+				}
+			default:
+				if got := text(all(doc(t, body), "p", "site-status")[0]); got != c.header {
+					t.Errorf("%s with %q: header %q, want %q", p, c.token, got, c.header)
+				}
+			}
+		}
+	}
+}
