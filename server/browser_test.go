@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/tally-project/tally/treaty"
 	"github.com/tally-project/tally/web/receipttest"
 )
 
@@ -185,11 +186,12 @@ func TestBrowser(t *testing.T) {
 // pageChecks are, per page, what must be shown: JavaScript expressions
 // that must be true once the page has loaded.
 var pageChecks = map[string][]string{
+	// One row per bundled treaty or proposal (see bundledCount).
 	"/":              {`document.querySelector("h1").innerText === "Overview"`, `document.body.innerText.includes("No party node is connected")`},
 	"/forces":        {`document.querySelector("h1").innerText === "Forces"`},
 	"/notifications": {`document.querySelector("h1").innerText === "Notifications"`},
 	"/logs":          {`document.querySelector("h1").innerText === "Log"`},
-	"/treaties": {`document.querySelectorAll("table.data tbody tr").length === 5`,
+	"/treaties": {fmt.Sprintf(`document.querySelectorAll("table.data tbody tr").length === %d`, bundledCount()),
 		`[...document.querySelectorAll("tbody tr")].some(r => r.innerText.includes("New START") && r.innerText.includes("2011-02-05") && r.innerText.includes("in force"))`},
 	"/treaties/new-start": {`document.querySelector("h1").innerText === "New START"`,
 		`[...document.querySelectorAll("#limits ~ .table-scroll tbody tr")].map(r => r.querySelector(".num .fact").innerText).join(",") === "700,1,550,800"`},
@@ -455,4 +457,13 @@ func browserPrint(t *testing.T, browser context.Context, base string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// bundledCount is how many treaties and proposals the catalogue bundles.
+func bundledCount() int {
+	all, err := treaty.Bundled()
+	if err != nil {
+		panic(err)
+	}
+	return len(all)
 }

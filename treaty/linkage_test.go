@@ -22,14 +22,14 @@ func TestSteps(t *testing.T) {
 		t.Fatalf("start-1 sndv steps %+v", st)
 	}
 	// A proposal never enters into force: its starts are unknown until an
-	// entry into force is assumed.
+	// entry into force is assumed (deep-cuts-500 binds 84 months after it).
 	dc := mustBundled(t, "deep-cuts-500")
 	w, _ := dc.LimitByID("deployed-warheads")
 	if f := Final(dc.Steps(w)); f.Known {
 		t.Fatalf("a proposal's start is known: %+v", f)
 	}
 	f := Final(dc.StepsFrom(w, d("2021-03-01")))
-	if !f.Known || !f.Assumed || f.Start != d("2021-03-01") || f.Max != 500 || !strings.Contains(f.How, "taken as 2021-03-01") {
+	if !f.Known || !f.Assumed || f.Start != d("2028-03-01") || f.Max != 500 || !strings.Contains(f.How, "7 years after entry into force, entry into force taken as 2021-03-01") {
 		t.Fatalf("assumed: %+v", f)
 	}
 	// 84 months after an assumed entry into force.
