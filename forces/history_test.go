@@ -579,3 +579,67 @@ func TestSweepCountsEqualsSweep(t *testing.T) {
 		t.Fatal(err, i)
 	}
 }
+
+// TestSweepCarriersAgreesWithAt checks where SweepCarriers puts each named
+// carrier against the UIDs of the state At the same date: before the
+// carrier is declared, while it changes, and after it is eliminated.
+func TestSweepCarriersAgreesWithAt(t *testing.T) {
+	l := NewInventory("US", nil)
+	apply := func(ev Event) {
+		t.Helper()
+		if err := l.Apply(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := civil.MustParse
+	four := 4
+	apply(Event{Date: d("2011-01-01"), Op: OpNew, Items: []ItemSpec{
+		{UID: "SSBN-1", Kind: Submarine, Type: "Ohio", Status: Deployed, Site: "Kings Bay"},
+		{UID: "T1", Kind: SLBMLauncher, Type: "Trident II", Status: Deployed, Site: "Kings Bay", Carrier: "SSBN-1"},
+		{UID: "T2", Kind: SLBMLauncher, Type: "Trident II", Status: Deployed, Site: "Kings Bay", Carrier: "SSBN-1"},
+	}})
+	apply(Event{Date: d("2012-01-01"), Op: OpNew, Items: []ItemSpec{
+		{UID: "D1", Kind: SLBM, Type: "Trident II", Status: Deployed, Site: "Kings Bay", Carrier: "T1", Warheads: &four},
+	}})
+	apply(Event{Date: d("2013-01-01"), Op: OpStatus, UIDs: []string{"D1"}, Status: NonDeployed})
+	apply(Event{Date: d("2013-02-01"), Op: OpStatus, UIDs: []string{"T1"}, Status: NonDeployed})
+	apply(Event{Date: d("2014-01-01"), Op: OpMove, UIDs: []string{"D1"}, Carrier: "T2"})
+	apply(Event{Date: d("2015-01-01"), Op: OpMove, UIDs: []string{"D1"}, Carrier: NoCarrier})
+	apply(Event{Date: d("2016-01-01"), Op: OpEliminate, UIDs: []string{"T1"}})
+	f := l.Forces()
+	var dates []civil.Date
+	for x := d("2010-06-01"); x <= d("2016-06-01"); x = x.AddDays(30) {
+		dates = append(dates, x)
+	}
+	profiles := f.Profiles()
+	named, seen := 0, 0
+	err := f.SweepCarriers(dates, func(at civil.Date, counts, carriers []int32) error {
+		s, _ := f.At(at)
+		where := map[string]int{}
+		for _, g := range s.Groups {
+			for _, u := range g.UIDs {
+				where[u] = g.Profile - 1
+			}
+		}
+		for i, p := range profiles {
+			want := -1
+			if p.Carrier != "" {
+				named++
+				if w, ok := where[p.Carrier]; ok {
+					want = w
+					seen++
+				}
+			}
+			if int(carriers[i]) != want {
+				t.Errorf("%s: profile %q: carrier at %d, want %d", at, p.Label(), carriers[i], want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if named == 0 || seen == 0 || seen == named {
+		t.Errorf("named %d, seen %d: the history tests neither a held nor a missing carrier", named, seen)
+	}
+}

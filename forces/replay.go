@@ -435,6 +435,17 @@ func (f *Forces) Profiles() []*Group {
 // of Profiles() at that date (counts[i] for Profiles()[i]). counts is
 // reused from one call to the next: fn must copy what it keeps.
 func (f *Forces) SweepCounts(dates []civil.Date, fn func(d civil.Date, counts []int32) error) error {
+	return f.SweepCarriers(dates, func(d civil.Date, counts, _ []int32) error { return fn(d, counts) })
+}
+
+// SweepCarriers is SweepCounts that also says where each named carrier
+// is, which a state At(d) tells by its groups' UIDs: for a profile
+// Profiles()[i] that names a Carrier, carriers[i] is the index in
+// Profiles() of the profile the carrier item is in at d, or -1 while the
+// carrier is not yet declared or once it is eliminated; carriers[i] is -1
+// for a profile that names no carrier. Both slices are reused from one
+// call to the next: fn must copy what it keeps.
+func (f *Forces) SweepCarriers(dates []civil.Date, fn func(d civil.Date, counts, carriers []int32) error) error {
 	ds := append([]civil.Date(nil), dates...)
 	sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })
 	n := f.npos
@@ -443,6 +454,23 @@ func (f *Forces) SweepCounts(dates []civil.Date, fn func(d civil.Date, counts []
 		pos[p] = x
 		if x < 0 {
 			pos[p] = n
+		}
+	}
+	// The profiles that name each carrier item, to update when it moves.
+	// isCarrier spares the map lookup for the items no profile names.
+	carriers := make([]int32, n)
+	var naming map[int32][]int32
+	var isCarrier []bool
+	for p, k := range f.profs {
+		if at := f.pos[p]; at >= 0 {
+			carriers[at] = -1
+			if k.carrier >= 0 {
+				if naming == nil {
+					naming, isCarrier = map[int32][]int32{}, make([]bool, len(f.uids))
+				}
+				naming[k.carrier] = append(naming[k.carrier], at)
+				isCarrier[k.carrier] = true
+			}
 		}
 	}
 	cur := make([]int32, len(f.uids))
@@ -459,9 +487,14 @@ func (f *Forces) SweepCounts(dates []civil.Date, fn func(d civil.Date, counts []
 			}
 			cur[s.item] = s.to
 			counts[pos[s.to]]++
+			if isCarrier != nil && isCarrier[s.item] {
+				for _, q := range naming[s.item] {
+					carriers[q] = f.pos[s.to]
+				}
+			}
 		}
 		at = end
-		if err := fn(d, counts[:n]); err != nil {
+		if err := fn(d, counts[:n], carriers); err != nil {
 			return err
 		}
 	}
