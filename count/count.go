@@ -41,9 +41,21 @@
 // (State.Reading); the engine counts what it is given and names the
 // reading in the result, so totals under each reading sit side by side.
 //
-// Series counts a treaty over many dates of a forces history, replaying it
-// once; WhatMustChange says, per limit over its maximum, by
-// how much and which groups could close the gap.
+// Series counts a treaty over many dates of a forces history with the
+// same engine. The engine is laid out once over a fixed list of groups and
+// then counts them by how many items each holds: Evaluate lays it over a
+// state's groups and counts once; Series lays it over every group the
+// history ever holds (forces.Forces.Profiles), replays the history once for
+// the counts at each date (forces.Forces.SweepCarriers), and works out each
+// group's outcome under each set of containment facts once for the whole
+// series. A date then costs the containment pairing over lists laid out in
+// advance and the sums: a 120-date series over a million events takes tens
+// of milliseconds, and gives at every date the totals, limits and findings
+// Evaluate gives for the state at that date (without the explanation).
+// Nothing is kept from one Series call to the next.
+//
+// WhatMustChange says, per limit over its maximum, by how much and which
+// groups could close the gap.
 package count
 
 import (
