@@ -480,20 +480,26 @@ func (f *Forces) SweepCarriers(dates []civil.Date, fn func(d civil.Date, counts,
 	counts := make([]int32, n+1)
 	at := 0
 	for _, d := range ds {
-		end := f.stepsThrough(d)
-		for _, s := range f.tape[at:end] {
+		steps := f.tape[at:f.stepsThrough(d)]
+		for _, s := range steps {
 			if old := cur[s.item]; old >= 0 {
 				counts[pos[old]]--
 			}
 			cur[s.item] = s.to
 			counts[pos[s.to]]++
-			if isCarrier != nil && isCarrier[s.item] {
-				for _, q := range naming[s.item] {
-					carriers[q] = f.pos[s.to]
+		}
+		// Apart, so that the counts loop stays as tight as SweepCounts
+		// needs: a carrier ends where its last step takes it.
+		if naming != nil {
+			for _, s := range steps {
+				if isCarrier[s.item] {
+					for _, q := range naming[s.item] {
+						carriers[q] = f.pos[s.to]
+					}
 				}
 			}
 		}
-		at = end
+		at += len(steps)
 		if err := fn(d, counts[:n], carriers); err != nil {
 			return err
 		}
