@@ -46,9 +46,6 @@ type engine struct {
 	// outcome under each of its containment facts (slotsPerGroup per
 	// group), so that a date costs no key building and no map lookup.
 	slots []*outcome
-	// tieRank orders the groups a quota can take as quota ties are broken
-	// (tieBreak); made when a quota first needs it.
-	tieRank []int32
 
 	// What one date's count works with: counts[i] items of groups[i],
 	// and, in a series, where each group's named carrier is
@@ -59,8 +56,10 @@ type engine struct {
 	// Containment facts per group and assumed pieces (containment.go).
 	contained, loaded []int
 	assumed           []piece
-	// quotas collects the pieces each quota rule takes, by rule index.
+	// quotas collects the pieces each quota rule takes, by rule index;
+	// order is the order a quota takes them in.
 	quotas [][]quotaEntry
+	order  []int32
 	totals []int64
 	// parts collects explanation parts of every total in one slice, in
 	// the order they are made; partTotal says which total each is for.
@@ -550,11 +549,16 @@ func pieceNote(pc *piece) string {
 // each and the rest q.Rest.
 func (e *engine) quota(cr *expr.Rule, entries []quotaEntry) error {
 	q := cr.Quota
-	rank := e.tieRanks()
-	// A total order: two pieces of one group keep the order eachPiece
-	// made them in, which their facts follow.
-	sort.Slice(entries, func(i, j int) bool {
-		a, b := &entries[i], &entries[j]
+	// Sorted by place, not moved: an entry is a whole piece. A total
+	// order: two pieces of one group keep the order eachPiece made them
+	// in, which their facts follow.
+	order := e.order[:0]
+	for i := range entries {
+		order = append(order, int32(i))
+	}
+	e.order = order
+	sort.Slice(order, func(i, j int) bool {
+		a, b := &entries[order[i]], &entries[order[j]]
 		for k := range q.Order {
 			c := expr.Compare(a.q.keys[k], b.q.keys[k])
 			if q.Desc[k] {
@@ -564,8 +568,8 @@ func (e *engine) quota(cr *expr.Rule, entries []quotaEntry) error {
 				return c < 0
 			}
 		}
-		if ra, rb := rank[a.pc.idx], rank[b.pc.idx]; ra != rb {
-			return ra < rb
+		if c := e.tieBreak(a.pc.idx, b.pc.idx); c != 0 {
+			return c < 0
 		}
 		return a.pc.facts < b.pc.facts
 	})
@@ -575,7 +579,7 @@ func (e *engine) quota(cr *expr.Rule, entries []quotaEntry) error {
 		first = fmt.Sprintf("among the first %s", treaty.FormatInt(q.First))
 		beyond = fmt.Sprintf("beyond the first %s", treaty.FormatInt(q.First))
 	}
-	for i := range entries {
+	for _, i := range order {
 		en := &entries[i]
 		pc := &en.pc
 		k := min(int64(pc.n), remaining)
@@ -611,42 +615,6 @@ func (e *engine) quotaUnits(cr *expr.Rule, pc *piece, v *lazyInt, where string, 
 	}
 	v.v, v.ok = u, true
 	return u, nil
-}
-
-// tieRanks ranks, once per engine, the groups whose pieces a quota can
-// take (those of a kind a quota rule can match, and the carriers of
-// assumed items of such a kind) in tieBreak order.
-func (e *engine) tieRanks() []int32 {
-	if e.tieRank != nil {
-		return e.tieRank
-	}
-	takes := func(k forces.Kind) bool {
-		for _, cr := range e.set.ByKind[k] {
-			if cr.Quota != nil {
-				return true
-			}
-		}
-		return false
-	}
-	var cand []int
-	for i, g := range e.groups {
-		if g == nil {
-			continue
-		}
-		ok := takes(g.Kind)
-		for _, p := range e.set.Pairs {
-			ok = ok || (p.AssumeLoaded && p.In == g.Kind && takes(p.Item))
-		}
-		if ok {
-			cand = append(cand, i)
-		}
-	}
-	sort.Slice(cand, func(a, b int) bool { return e.tieBreak(cand[a], cand[b]) < 0 })
-	e.tieRank = make([]int32, len(e.groups))
-	for r, i := range cand {
-		e.tieRank[i] = int32(r)
-	}
-	return e.tieRank
 }
 
 // tieBreak orders groups that a quota's order ranks equal, independently
