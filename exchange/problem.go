@@ -8,22 +8,22 @@ import (
 // Codes say what kind of problem a Problem is, for programs (an API
 // answers each with its own status); Msg says it for people.
 const (
-	CodeMalformed   = "malformed"      // not an envelope at all
-	CodeTooLarge    = "too-large"      // more than a log entry holds
-	CodeSignature   = "bad-signature"  // the signature does not verify
-	CodeUnknownKey  = "unknown-key"    // no notification key of the party by that name
-	CodeKeyInvalid  = "key-not-valid"  // the key is not valid at that time or position
-	CodeParty       = "unknown-party"  // the party is not in the regime
-	CodeNotOwn      = "not-own-party"  // a node takes submissions for its own party only
-	CodeSeqUsed     = "sequence-used"  // a different envelope holds that sequence number
-	CodeSeqGap      = "sequence-gap"   // not the next sequence number
-	CodeUnknownKind = "unknown-kind"   // no such kind, or no such version
-	CodeSchema      = "schema"         // the body or a header field does not fit the kind's schema
-	CodeTransition  = "transition"     // an item does not exist, or cannot change that way
-	CodeDate        = "date"           // a date that makes no sense
-	CodeLoading     = "loading"        // a per-missile loading where none may be, or loadings that do not match
-	CodeDeclaration = "declaration"    // the parts of a declaration do not fit together
-	CodeRegime      = "regime-change"  // a regime change that may not be made
+	CodeMalformed   = "malformed"     // not an envelope at all
+	CodeTooLarge    = "too-large"     // more than a log entry holds
+	CodeSignature   = "bad-signature" // the signature does not verify
+	CodeUnknownKey  = "unknown-key"   // no notification key of the party by that name
+	CodeKeyInvalid  = "key-not-valid" // the key is not valid at that time or position
+	CodeParty       = "unknown-party" // the party is not in the regime
+	CodeNotOwn      = "not-own-party" // a node takes submissions for its own party only
+	CodeSeqUsed     = "sequence-used" // a different envelope holds that sequence number
+	CodeSeqGap      = "sequence-gap"  // not the next sequence number
+	CodeUnknownKind = "unknown-kind"  // no such kind, or no such version
+	CodeSchema      = "schema"        // the body or a header field does not fit the kind's schema
+	CodeTransition  = "transition"    // an item does not exist, or cannot change that way
+	CodeDate        = "date"          // a date that makes no sense
+	CodeLoading     = "loading"       // a per-missile loading where none may be, or loadings that do not match
+	CodeDeclaration = "declaration"   // the parts of a declaration do not fit together
+	CodeRegime      = "regime-change" // a regime change that may not be made
 )
 
 // Problem is one reason a notification is refused: which envelope of a

@@ -181,7 +181,7 @@ check (hashes, tree, tiles, checkpoints) and with one signature check per
 entry; and time crypto/ed25519 verifying the same signatures alone, with
 the same GOMAXPROCS and workers.`,
 		Example: `  tally bench verify --entries 1000000
-  tally verify $TMPDIR/tally-bench-audit-1000000/log --regime $TMPDIR/tally-bench-audit-1000000/regime.yaml`,
+  tally verify $TMPDIR/tally-bench-audit-1000000/log --regime $TMPDIR/tally-bench-audit-1000000/regime.yaml --raw`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			quietTessera()
@@ -212,7 +212,7 @@ the same GOMAXPROCS and workers.`,
 				return err
 			}
 			fmt.Fprintln(out, r)
-			fmt.Fprintf(out, "the same audit by hand: tally verify %s --regime %s\n", s.LogDir(), s.RegimeFile())
+			fmt.Fprintf(out, "the same audit by hand: tally verify %s --regime %s --raw\n", s.LogDir(), s.RegimeFile())
 			return nil
 		},
 	}
