@@ -1,0 +1,115 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tally-project/tally/civil"
+	"github.com/tally-project/tally/exchange"
+	"github.com/tally-project/tally/forces"
+	"github.com/tally-project/tally/ledger/receipt"
+)
+
+func TestSingleNode(t *testing.T) {
+	c := newCluster(t, "US", "RU")
+	n := c.start("US")
+	ctx := context.Background()
+	cl := c.client("US")
+	a := c.author("US")
+	d, ls := initialOf(t, "US", 4)
+	resp, err := cl.Send(ctx, a, []exchange.Draft{draft(t, exchange.InitialDeclaration, "2011-02-05", d)}, map[int][]exchange.Loading{0: ls})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Receipts) != 1 || resp.Receipts[0].Seq != 1 || resp.Receipts[0].Index != 0 {
+		t.Fatalf("receipts: %+v", resp.Receipts)
+	}
+	rc, err := receipt.Parse([]byte(resp.Receipts[0].Proof))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := rc.Verify(c.fix.Regime, time.Now()); !res.Valid() {
+		t.Fatalf("receipt: %s", res.Summary())
+	}
+
+	// A change, then a status change of an eliminated item is refused.
+	ch := forces.Event{Date: civil.MustParse("2011-03-01"), Op: forces.OpEliminate, UIDs: []string{uid("US", "L", 5)}}
+	if _, err := cl.Send(ctx, a, []exchange.Draft{draft(t, exchange.StatusChange, "2011-03-01", ch)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	bad := forces.Event{Date: civil.MustParse("2011-03-02"), Op: forces.OpStatus, UIDs: []string{uid("US", "L", 5)}, Status: forces.Deployed}
+	_, err = cl.Send(ctx, a, []exchange.Draft{draft(t, exchange.StatusChange, "2011-03-02", bad)}, nil)
+	var pe *ProblemError
+	if !errors.As(err, &pe) || pe.Status != 422 || pe.Errors[0].UID != uid("US", "L", 5) || pe.Errors[0].Field != "body.uids[0]" {
+		t.Fatalf("eliminated item deployed: %v", err)
+	}
+
+	// The forces: the operator sees its private loadings.
+	fv, err := n.Forces(ctx, operator("US"), "US", civil.MustParse("2011-03-05"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fv.Items) != 9 || !fv.Private {
+		t.Fatalf("forces: %d items, private %v", len(fv.Items), fv.Private)
+	}
+	heads := 0
+	for _, it := range fv.Items {
+		if it.Warheads != nil {
+			heads += *it.Warheads
+		}
+	}
+	if heads != 8 {
+		t.Fatalf("private warheads: %d", heads)
+	}
+	fi, err := n.Forces(ctx, inspector, "US", civil.MustParse("2011-03-05"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range fi.Items {
+		if it.Warheads != nil {
+			t.Fatalf("an inspector sees a loading: %+v", it)
+		}
+	}
+	if _, err := n.Forces(ctx, Access{Role: RoleObserver}, "US", civil.MustParse("2011-03-05"), 0); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("observer forces: %v", err)
+	}
+	cv, err := n.Compliance(ctx, Access{Role: RoleObserver}, "US", civil.MustParse("2018-03-01"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cv.Readings[0].Result
+	if got, _ := r.Total("deployed-warheads"); got != 8+1 {
+		t.Fatalf("deployed warheads: %d", got)
+	}
+	if got, _ := r.Total("deployed-and-nondeployed-launchers"); got != 4+1 {
+		t.Fatalf("launchers: %d", got)
+	}
+	// As known at the first entry only: the launcher is not eliminated.
+	cv1, err := n.Compliance(ctx, inspector, "US", civil.MustParse("2018-03-01"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := cv1.Readings[0].Result.Total("deployed-and-nondeployed-launchers"); got != 5+1 {
+		t.Fatalf("launchers as known at 1: %d", got)
+	}
+
+	// Restart: the state is there, and sequence numbers continue.
+	c.stop("US")
+	n = c.start("US")
+	if got := n.NextSeq(); got != 3 {
+		t.Fatalf("next seq after restart: %d", got)
+	}
+	ns, err := n.Notifications(ctx, inspector, NotificationFilter{Party: "US"})
+	if err != nil || len(ns) != 2 {
+		t.Fatalf("notifications: %v %d", err, len(ns))
+	}
+	rv, err := n.Reveal(ctx, operator("US"), 1, uid("US", "M", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rv.Opening.Verify(rv.Commitment); err != nil || rv.Opening.Warheads != 3 {
+		t.Fatalf("reveal: %v %+v", err, rv.Opening)
+	}
+}
