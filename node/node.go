@@ -136,6 +136,9 @@ type logState struct {
 	prov    *provTracker
 	archive string // local copy of the log's checkpoint archive (others)
 	synced  atomic.Uint64
+	// latest and witnessed are the log's latest checkpoint and latest
+	// witnessed checkpoint in its archive, with their cosignatures (others).
+	latest, witnessed atomic.Value
 }
 
 // Open opens (or creates) the node's data directory and starts it: its

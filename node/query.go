@@ -17,6 +17,7 @@ import (
 	"github.com/tally-project/tally/exchange"
 	"github.com/tally-project/tally/forces"
 	"github.com/tally-project/tally/ledger/receipt"
+	"github.com/tally-project/tally/regime"
 	"github.com/tally-project/tally/store"
 )
 
@@ -718,23 +719,30 @@ func (n *Node) ReceiptOf(ctx context.Context, who Access, party string, index ui
 		return n.own.Receipt(ctx, index)
 	}
 	ls := n.logs[id]
-	cp := ls.rep.Checkpoint()
-	if len(cp) == 0 {
-		return nil, notFound("no checkpoint of %s held yet", id)
-	}
-	if l := n.wit.Latest(ls.party.Log.Origin); len(l) > 0 {
-		if c, err := n.reg.OpenCheckpoint(l, time.Now()); err == nil {
-			if c0, err := n.reg.OpenCheckpoint(cp, time.Now()); err == nil && c0.Size == c.Size {
-				cp = l // the same checkpoint, with every cosignature known
-			}
-		}
-	}
-	c, err := n.reg.OpenCheckpoint(cp, time.Now())
+	held, err := n.store.Cursor(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if index >= c.Size {
-		return nil, notFound("entry %d of %s is beyond the checkpoint held (%d entries)", index, id, c.Size)
+	// The checkpoint to prove against: the latest witnessed one the log
+	// published, else its latest, else what this node's witness cosigned,
+	// provided this node holds every entry it covers.
+	var cp []byte
+	var c *regime.Checkpoint
+	w, _ := ls.witnessed.Load().([]byte)
+	l, _ := ls.latest.Load().([]byte)
+	for _, cand := range [][]byte{w, l, n.wit.Latest(ls.party.Log.Origin), ls.rep.Checkpoint()} {
+		if len(cand) == 0 {
+			continue
+		}
+		cc, err := n.reg.OpenCheckpoint(cand, time.Now())
+		if err != nil || cc.Size <= index || cc.Size > held {
+			continue
+		}
+		cp, c = cand, cc
+		break
+	}
+	if c == nil {
+		return nil, notFound("no checkpoint of %s covering entry %d is held yet", id, index)
 	}
 	ns, err := n.store.Notifications(ctx, store.Query{Party: id, KnownAt: c.Size, WithoutEntry: true})
 	if err != nil {

@@ -200,6 +200,19 @@ func (n *Node) syncProvision(ctx context.Context, local bool) {
 		if err := ls.prov.save(context.WithoutCancel(ctx), n.store, changed); err != nil {
 			n.log.Warn("storing times of provision", "log", id, "err", err)
 		}
+		if len(cps) > 0 && id != n.cfg.Party {
+			latest := cps[len(cps)-1]
+			ls.latest.Store(latest.Full())
+			if cur, _ := ls.witnessed.Load().([]byte); len(changed) > 0 || cur == nil {
+				for i := len(cps) - 1; i >= 0 && i >= len(cps)-64; i-- {
+					c, err := n.reg.OpenCheckpoint(cps[i].Full(), time.Now())
+					if err == nil && c.Witnessed() {
+						ls.witnessed.Store(cps[i].Full())
+						break
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -246,8 +259,19 @@ func (n *Node) Logs() []LogStatus {
 			st.Size = n.own.Size()
 			st.WitnessedSize = n.own.WitnessedSize()
 		} else {
-			cp = n.wit.Latest(ls.party.Log.Origin)
+			// The log's latest checkpoint as it published it, with every
+			// cosignature it received (from its archive); failing that,
+			// the latest this node's witness cosigned.
+			cp, _ = ls.latest.Load().([]byte)
+			if len(cp) == 0 {
+				cp = n.wit.Latest(ls.party.Log.Origin)
+			}
 			st.Size = ls.synced.Load()
+			if w, _ := ls.witnessed.Load().([]byte); len(w) > 0 {
+				if c, err := n.reg.OpenCheckpoint(w, time.Now()); err == nil {
+					st.WitnessedSize = c.Size
+				}
+			}
 		}
 		if len(cp) > 0 {
 			st.Checkpoint = string(cp)
