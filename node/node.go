@@ -282,7 +282,13 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		ls.rep, err = ledger.NewReplicator(filepath.Join(cfg.Data, "replicas", id), ledger.ReplicatorOptions{
 			Regime: cfg.Regime, Log: id, Self: cfg.Party,
 			Deliver:    n.deliver(ls),
-			Checkpoint: func(context.Context) ([]byte, error) { return n.wit.Latest(origin), nil },
+			Checkpoint: func(context.Context) ([]byte, error) {
+				cp := n.wit.Latest(origin)
+				if emptyCheckpoint(cp) {
+					return nil, nil // nothing to replicate yet
+				}
+				return cp, nil
+			},
 			Inconsistent: func(ctx context.Context, cp []byte, detail string) {
 				if err := n.wit.Observe(ctx, cp, "replica of "+id+": "+detail); err != nil {
 					n.log.Warn("observing an inconsistent checkpoint", "log", id, "err", err)
@@ -343,6 +349,12 @@ func loadNotificationSigners(dir, party string) ([]note.Signer, error) {
 }
 
 type noteSigner = note.Signer
+
+// emptyCheckpoint reports whether a checkpoint is of an empty log.
+func emptyCheckpoint(cp []byte) bool {
+	_, rest, ok := strings.Cut(string(cp), "\n")
+	return ok && strings.HasPrefix(rest, "0\n")
+}
 
 // waitPublished waits until a checkpoint covers every entry integrated
 // (after a crash, Tessera publishes one within an interval).
