@@ -281,7 +281,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		origin := ls.party.Log.Origin
 		ls.rep, err = ledger.NewReplicator(filepath.Join(cfg.Data, "replicas", id), ledger.ReplicatorOptions{
 			Regime: cfg.Regime, Log: id, Self: cfg.Party,
-			Deliver:    n.deliver(ls),
+			Deliver: n.deliver(ls),
 			Checkpoint: func(context.Context) ([]byte, error) {
 				cp := n.wit.Latest(origin)
 				if emptyCheckpoint(cp) {
