@@ -206,5 +206,9 @@ func TestMain(m *testing.M) {
 	fs.Set("alsologtostderr", "false")
 	fs.Set("stderrthreshold", "FATAL")
 	klog.SetOutput(io.Discard)
+	if os.Getenv("TALLY_CRASH_CHILD") != "" {
+		crashChild()
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
