@@ -85,13 +85,20 @@ func (a *Auditor) CheckInOrder(index uint64, entry []byte) error {
 		return fmt.Errorf("entry %d checked in order before it was parsed", index)
 	}
 	r := v.(*auditResult)
-	if r.err != nil {
-		return nil // reported
-	}
 	s := r.s
-	if a.party == nil {
-		a.party = a.reg.Party(s.Party)
-		a.ring = newKeyring(a.party)
+	if a.party == nil && s != nil {
+		if p := a.reg.Party(s.Party); p != nil && p.ID == s.Party {
+			a.party = p
+			a.ring = newKeyring(p)
+		}
+	}
+	if r.err != nil {
+		// Reported. An envelope of the party with the next number takes
+		// the number, valid or not (as a Book has it).
+		if s != nil && a.party != nil && s.Party == a.party.ID && s.Seq == a.next {
+			a.next++
+		}
+		return nil
 	}
 	if s.Party != a.party.ID {
 		return fmt.Errorf("an envelope of %s seq %d in the log of %s", s.Party, s.Seq, a.party.ID)

@@ -357,6 +357,13 @@ func (b *Book) apply(index uint64, entry []byte, verify bool) (*Applied, error) 
 		if s, err := Parse(entry); err == nil {
 			ap.Envelope = &s.Envelope
 			ap.KeyName, ap.KeyHash = s.KeyName, s.KeyHash
+			// An envelope of the party with the next number takes the
+			// number, valid or not: it is in the log, and the numbers of
+			// the entries after it run on from it.
+			if s.Party == b.party.ID && s.Seq == b.st.next {
+				b.st.next++
+				b.seqIdx = append(b.seqIdx, index)
+			}
 		}
 		for _, p := range ap.Problems {
 			p.Entry = 0
