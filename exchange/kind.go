@@ -186,7 +186,7 @@ func load(raw []byte, v any, required ...string) (*yamlpos.Doc, []*Problem) {
 	if len(bytes.TrimSpace(raw)) == 0 || raw[0] != '{' {
 		return nil, []*Problem{{Field: "body", Code: CodeSchema, Msg: "the body must be a JSON object"}}
 	}
-	doc, err := yamlpos.Load("body", raw, v)
+	doc, err := yamlpos.Load("body", indent(raw), v)
 	if err != nil {
 		return nil, bodyProblems(err)
 	}
@@ -199,13 +199,23 @@ func load(raw []byte, v any, required ...string) (*yamlpos.Doc, []*Problem) {
 	return doc, ps
 }
 
+// indent puts each field of a JSON body on its own line, so that a
+// decoder that places its errors by line (yamlpos) names the right field.
+func indent(raw []byte) []byte {
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", " "); err != nil {
+		return raw
+	}
+	return b.Bytes()
+}
+
 // ----- item notifications -----
 
 func decodeEvent(raw []byte) (any, []*Problem) {
 	if len(bytes.TrimSpace(raw)) == 0 || raw[0] != '{' {
 		return nil, []*Problem{{Field: "body", Code: CodeSchema, Msg: "the body must be a JSON object (a forces event)"}}
 	}
-	ev, err := forces.ParseEvent("body", raw)
+	ev, err := forces.ParseEvent("body", indent(raw))
 	if err != nil {
 		return nil, bodyProblems(err)
 	}
@@ -310,7 +320,7 @@ func decodeDispute(raw []byte) (any, []*Problem) {
 	if err := json.Unmarshal(raw, &parts); err != nil || len(parts.Reading) == 0 || parts.Reading[0] != '{' {
 		return nil, []*Problem{{Field: "body.reading", Code: CodeSchema, Msg: "must be an object: a reading (name, by, of, changes, added)"}}
 	}
-	r, err := forces.ParseReading("reading", parts.Reading)
+	r, err := forces.ParseReading("reading", indent(parts.Reading))
 	if err != nil {
 		for _, p := range bodyProblems(err) {
 			if p.Field == "body" {
