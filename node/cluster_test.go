@@ -37,6 +37,7 @@ type cluster struct {
 	nodes   map[string]*Node
 	served  map[string]chan error
 	mu      sync.Mutex
+	parkFor time.Duration
 }
 
 func newCluster(t *testing.T, parties ...string) *cluster {
@@ -76,7 +77,7 @@ func (c *cluster) config(p string) Config {
 	return Config{Regime: c.fix.Regime, Party: p, Data: c.dirs[p], Treaty: c.tr,
 		Tokens:             []Token{c.tokens[p], c.insp},
 		CheckpointInterval: 100 * time.Millisecond, ReplicateInterval: 100 * time.Millisecond, ProvisionInterval: 150 * time.Millisecond,
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: discard}
+		HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: discard, ParkFor: c.parkFor}
 }
 
 // start opens party p's node and serves it on its address.

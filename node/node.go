@@ -73,6 +73,9 @@ type Config struct {
 	CheckpointInterval time.Duration
 	// MaxAge is how old a submitted envelope may be (exchange.Config).
 	MaxAge time.Duration
+	// ParkFor is how long a signed batch that arrives before the batches
+	// it follows waits for them; default DefaultParkFor.
+	ParkFor time.Duration
 	// HTTPClient reaches the other parties' nodes.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -170,6 +173,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.ParkFor <= 0 {
+		cfg.ParkFor = DefaultParkFor
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

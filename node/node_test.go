@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -111,5 +112,58 @@ func TestSingleNode(t *testing.T) {
 	}
 	if err := rv.Opening.Verify(rv.Commitment); err != nil || rv.Opening.Warheads != 3 {
 		t.Fatalf("reveal: %v %+v", err, rv.Opening)
+	}
+}
+
+// Signed batches sent at once by several clients of the party arrive out
+// of order; each waits for the ones before it, and all are appended in
+// sequence.
+func TestSignedBatchesOutOfOrder(t *testing.T) {
+	c := newCluster(t, "US", "RU")
+	c.parkFor = 300 * time.Millisecond
+	c.start("US")
+	ctx := context.Background()
+	cl := c.client("US")
+	a := c.author("US")
+	d, _ := initialOf(t, "US", 1)
+	d.Loadings = nil
+	if _, err := cl.Send(ctx, a, []exchange.Draft{draft(t, exchange.InitialDeclaration, "2011-02-05", d)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	const n = 60
+	var es [][]byte
+	for i := range n {
+		e, err := a.Write(exchange.NoteKind, civil.MustParse("2011-03-01"), exchange.Note{Text: fmt.Sprint("note ", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		es = append(es, e)
+	}
+	errs := make(chan error, n)
+	for i := n - 1; i >= 0; i-- { // the last first
+		go func(e []byte) {
+			_, err := cl.SubmitSigned(ctx, &Signed{Envelopes: [][]byte{e}})
+			errs <- err
+		}(es[i])
+		time.Sleep(time.Millisecond)
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := c.nodes["US"].NextSeq(); got != n+2 {
+		t.Fatalf("next %d", got)
+	}
+	// A batch far ahead of its turn waits, then is refused.
+	e, _ := a.Write(exchange.NoteKind, civil.MustParse("2011-03-01"), exchange.Note{Text: "far ahead"})
+	a.Next += 5
+	e2, _ := a.Write(exchange.NoteKind, civil.MustParse("2011-03-01"), exchange.Note{Text: "farther"})
+	_ = e
+	start := time.Now()
+	_, err := cl.SubmitSigned(ctx, &Signed{Envelopes: [][]byte{e2}})
+	var pe *ProblemError
+	if !errors.As(err, &pe) || pe.Code() != exchange.CodeSeqGap || time.Since(start) < c.parkFor {
+		t.Fatalf("a batch whose turn never comes: %v after %v", err, time.Since(start))
 	}
 }

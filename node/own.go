@@ -149,34 +149,94 @@ func (n *Node) enqueue(req *request) (err error) {
 	return nil
 }
 
+// Parking: signed batches that arrive ahead of their turn (a client with
+// several batches in flight) wait until the batches before them are
+// admitted, for a while.
+const (
+	// parkAhead is how far past the next sequence number a batch may be
+	// and still wait for its turn.
+	parkAhead = 1 << 16
+	// DefaultParkFor is how long it waits before it is refused (a
+	// sequence gap).
+	DefaultParkFor = 5 * time.Second
+)
+
+type parked struct {
+	req   *request
+	since time.Time
+}
+
 // sequence admits queued batches, a round at a time, against the own
 // book, and hands each round to the appender. While a round is appended,
-// the next is admitted.
+// the next is admitted. A signed batch whose first sequence number is
+// ahead of the next waits (parks) until the batches before it come.
 func (n *Node) sequence() {
 	defer close(n.seqDone)
 	defer close(n.rounds)
-	for req := range n.queue {
-		reqs := []*request{req}
-		size := req.size()
-	gather:
-		for size < maxRound {
-			select {
-			case r, ok := <-n.queue:
-				if !ok {
+	park := map[uint64][]parked{}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var reqs []*request
+		select {
+		case req, ok := <-n.queue:
+			if !ok {
+				for _, ps := range park {
+					for _, p := range ps {
+						p.req.done <- result{err: ErrShuttingDown}
+					}
+				}
+				return
+			}
+			reqs = append(reqs, req)
+			size := req.size()
+		gather:
+			for size < maxRound {
+				select {
+				case r, ok := <-n.queue:
+					if !ok {
+						break gather
+					}
+					reqs = append(reqs, r)
+					size += r.size()
+				default:
 					break gather
 				}
-				reqs = append(reqs, r)
-				size += r.size()
-			default:
-				break gather
 			}
+		case now := <-tick.C:
+			n.ownMu.Lock()
+			next := n.logs[n.cfg.Party].book.Next()
+			n.ownMu.Unlock()
+			for seq, ps := range park {
+				var keep []parked
+				for _, p := range ps {
+					if now.Sub(p.since) < n.cfg.ParkFor {
+						keep = append(keep, p)
+						continue
+					}
+					p.req.done <- result{err: &exchange.Rejection{Problems: []*exchange.Problem{{Party: n.cfg.Party, Seq: seq, Field: "seq", Code: exchange.CodeSeqGap,
+						Msg: fmt.Sprintf("sequence number %d: the next of %s is %d, and the notifications before it did not come within %v", seq, n.cfg.Party, next, n.cfg.ParkFor)}}}}
+				}
+				if keep == nil {
+					delete(park, seq)
+				} else {
+					park[seq] = keep
+				}
+			}
+			continue
 		}
 		rd := &round{}
 		n.ownMu.Lock()
 		rd.epoch = n.epoch
-		for _, r := range reqs {
+		book := n.logs[n.cfg.Party].book
+		for i := 0; i < len(reqs); i++ {
+			r := reqs[i]
 			if n.broken != nil {
 				r.done <- result{err: ErrRecovering}
+				continue
+			}
+			if seq, ok := firstSeq(r); ok && seq > book.Next() && seq-book.Next() <= parkAhead {
+				park[seq] = append(park[seq], parked{r, time.Now()})
 				continue
 			}
 			a, err := n.admit(r)
@@ -185,12 +245,31 @@ func (n *Node) sequence() {
 				continue
 			}
 			rd.reqs = append(rd.reqs, a)
+			// The batches that were waiting for this one.
+			if ps, ok := park[book.Next()]; ok {
+				delete(park, book.Next())
+				for _, p := range ps {
+					reqs = append(reqs, p.req)
+				}
+			}
 		}
 		n.ownMu.Unlock()
 		if len(rd.reqs) > 0 {
 			n.rounds <- rd
 		}
 	}
+}
+
+// firstSeq is the sequence number of a signed batch's first envelope.
+func firstSeq(r *request) (uint64, bool) {
+	if len(r.sub.Envelopes) == 0 {
+		return 0, false
+	}
+	s, err := exchange.Parse(r.sub.Envelopes[0])
+	if err != nil {
+		return 0, false
+	}
+	return s.Seq, true
 }
 
 func (r *request) size() int { return len(r.sub.Envelopes) + len(r.sub.Drafts) }
