@@ -106,6 +106,8 @@ type Node struct {
 	broken   error
 	queue    chan *request
 	rounds   chan *round
+	waits    chan *added
+	inflight int                 // rounds added, not finished
 	unstored []*exchange.Applied // applied to the own book, not yet stored
 	seqDone  chan struct{}
 	appDone  chan struct{}
@@ -194,6 +196,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		flights: map[uint64]*flight{},
 		queue:   make(chan *request, 4096),
 		rounds:  make(chan *round, 1),
+		waits:   make(chan *added, 64),
 		seqDone: make(chan struct{}),
 		appDone: make(chan struct{}),
 		closed:  make(chan struct{}),
@@ -313,6 +316,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	// Run.
 	go n.sequence()
 	go n.appendRounds()
+	go n.finishRounds()
 	for _, id := range n.order {
 		if ls := n.logs[id]; ls.rep != nil {
 			n.bgWG.Add(1)

@@ -347,10 +347,13 @@ func (n *Node) admit(req *request) (*admitted, error) {
 	}
 	a.aps = aps
 	if err := n.savePrivate(req.sub.Private, entries, aps, k); err != nil {
-		// The book has taken the batch; the log has not. Recover.
+		// The book has taken the batch; the log has not. Recover, once
+		// the rounds in flight are done.
 		n.broken = err
 		n.epoch++
-		go n.recover(err)
+		if n.inflight == 0 {
+			go n.recover(err)
+		}
 		return nil, err
 	}
 	for _, ap := range aps {
@@ -514,60 +517,104 @@ func writeFileSync(path string, data []byte) error {
 	return nil
 }
 
-// appendRounds appends admitted rounds in order, stores what they did, and
-// answers their submitters.
+// added is a round whose entries were added to the log, waiting for
+// their receipts.
+type added struct {
+	rd    *round
+	fs    []*flight
+	aps   []*exchange.Applied
+	wait  func() ([]*receipt.Receipt, error)
+	err   error
+	stale bool
+}
+
+// appendRounds adds the entries of admitted rounds to the log, in order,
+// without waiting for each round's receipts before adding the next: the
+// log then covers several rounds with one checkpoint.
 func (n *Node) appendRounds() {
-	defer close(n.appDone)
+	defer close(n.waits)
 	for rd := range n.rounds {
-		n.ownMu.Lock()
-		stale := rd.epoch != n.epoch
-		n.ownMu.Unlock()
-		if stale {
-			n.failRound(rd, ErrRecovering)
-			continue
-		}
+		a := &added{rd: rd}
 		var entries [][]byte
-		var fs []*flight
-		var aps []*exchange.Applied
-		for _, a := range rd.reqs {
-			for _, f := range a.flights {
+		for _, ad := range rd.reqs {
+			for _, f := range ad.flights {
 				entries = append(entries, f.entry)
-				fs = append(fs, f)
+				a.fs = append(a.fs, f)
 			}
-			aps = append(aps, a.aps...)
-		}
-		if len(entries) > 0 {
-			rcs, err := n.own.AppendBatch(context.Background(), entries)
-			if err != nil {
-				n.log.Error("appending to the log", "entries", len(entries), "err", err)
-				n.ownMu.Lock()
-				n.broken = err
-				n.epoch++
-				n.ownMu.Unlock()
-				for _, f := range fs {
-					f.finish(nil, err)
-				}
-				n.failRound(rd, fmt.Errorf("appending to the log: %v (%w)", err, ErrRecovering))
-				n.recover(err)
-				continue
-			}
-			for i, f := range fs {
-				f.finish(rcs[i], nil)
-			}
-			n.metrics.appended.Add(float64(len(entries)))
-			n.storeOwn(aps)
-			n.savedLoadings(rd)
+			a.aps = append(a.aps, ad.aps...)
 		}
 		n.ownMu.Lock()
-		for _, f := range fs {
-			if n.flights[f.seq] == f {
-				delete(n.flights, f.seq)
-			}
+		a.stale = rd.epoch != n.epoch || n.broken != nil
+		if !a.stale && len(entries) > 0 {
+			a.wait, a.err = n.own.AppendBatchAsync(context.Background(), entries)
 		}
+		n.inflight++
 		n.ownMu.Unlock()
-		for _, a := range rd.reqs {
-			a.req.done <- n.answer(a)
+		n.waits <- a
+	}
+}
+
+// finishRounds waits for each added round's receipts, in order, stores
+// what the round did, and answers its submitters. After a failed append it
+// recovers the own book from the log, once no round is in flight.
+func (n *Node) finishRounds() {
+	defer close(n.appDone)
+	for a := range n.waits {
+		n.finish(a)
+		n.ownMu.Lock()
+		n.inflight--
+		broken := n.broken != nil && n.inflight == 0
+		cause := n.broken
+		n.ownMu.Unlock()
+		if broken {
+			n.recover(cause)
 		}
+	}
+}
+
+func (n *Node) finish(a *added) {
+	if a.stale {
+		n.failRound(a.rd, ErrRecovering)
+		return
+	}
+	var rcs []*receipt.Receipt
+	err := a.err
+	if err == nil && a.wait != nil {
+		rcs, err = a.wait()
+	}
+	if err != nil {
+		n.log.Error("appending to the log", "entries", len(a.fs), "err", err)
+		n.ownMu.Lock()
+		if n.broken == nil {
+			n.broken = err
+		}
+		n.epoch++
+		n.ownMu.Unlock()
+		n.failRound(a.rd, fmt.Errorf("appending to the log: %v (%w)", err, ErrRecovering))
+		return
+	}
+	for i, f := range a.fs {
+		f.finish(rcs[i], nil)
+	}
+	if len(a.fs) > 0 {
+		n.metrics.appended.Add(float64(len(a.fs)))
+		n.ownMu.Lock()
+		current := a.rd.epoch == n.epoch
+		n.ownMu.Unlock()
+		if current {
+			n.storeOwn(a.aps)
+			n.savedLoadings(a.rd)
+		} // else the recovery stores what the log holds
+	}
+	n.ownMu.Lock()
+	for _, f := range a.fs {
+		if n.flights[f.seq] == f {
+			delete(n.flights, f.seq)
+		}
+	}
+	n.ownMu.Unlock()
+	for _, ad := range a.rd.reqs {
+		ad.req.done <- n.answer(ad)
 	}
 }
 

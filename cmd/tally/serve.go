@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -206,7 +207,9 @@ operator and an inspector token are made, written to DATA/tokens.yaml
 (observer).
 
 SIGINT or SIGTERM stops the node gracefully: submissions in flight get
-their receipts, queued ones are appended, journals are flushed.`,
+their receipts, queued ones are appended, journals are flushed.
+
+TALLY_CPUPROFILE=FILE writes a CPU profile (pprof) until the node stops.`,
 		Example: `  tally serve --regime regime.yaml --party US --data us-data --addr 127.0.0.1:8080
   TALLY_ADDR=127.0.0.1:8081 tally serve --regime regime.yaml --party RU --data ru-data
   tally serve --config /etc/tally/node.yaml`,
@@ -226,6 +229,14 @@ their receipts, queued ones are appended, journals are flushed.`,
 				if cfg.Tokens, err = nodeTokens(cmd, cfg.Data); err != nil {
 					return err
 				}
+			}
+			if path := os.Getenv("TALLY_CPUPROFILE"); path != "" {
+				f, err := os.Create(path)
+				if err != nil {
+					return err
+				}
+				pprof.StartCPUProfile(f)
+				defer pprof.StopCPUProfile()
 			}
 			ln, err := net.Listen("tcp", s.Addr)
 			if err != nil {
