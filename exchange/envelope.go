@@ -192,17 +192,26 @@ func (s *Signed) parseText(text []byte) error {
 	if !utf8.Valid(text) {
 		return &Problem{Code: CodeMalformed, Msg: "the text is not valid UTF-8"}
 	}
-	lines := strings.Split(strings.TrimSuffix(string(text), "\n"), "\n")
-	if len(lines) == 0 || lines[0] != Format {
-		return &Problem{Code: CodeMalformed, Msg: fmt.Sprintf("the first line must be %q", Format)}
+	rest := text
+	line := func() ([]byte, bool) {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			return nil, false
+		}
+		l := rest[:i]
+		rest = rest[i+1:]
+		return l, true
 	}
-	if len(lines) != 1+len(headerNames) {
-		return &Problem{Code: CodeMalformed, Msg: fmt.Sprintf("an envelope has %d lines (%s, then %s); this one has %d", 1+len(headerNames), Format, strings.Join(headerNames[:], ", "), len(lines))}
+	if first, ok := line(); !ok || string(first) != Format {
+		return &Problem{Code: CodeMalformed, Msg: fmt.Sprintf("the first line must be %q", Format)}
 	}
 	e := &s.Envelope
 	for i, name := range headerNames {
-		line := lines[i+1]
-		val, ok := strings.CutPrefix(line, name+" ")
+		l, ok := line()
+		if !ok {
+			return &Problem{Code: CodeMalformed, Msg: fmt.Sprintf("an envelope has %d lines (%s, then %s); this one has %d", 1+len(headerNames), Format, strings.Join(headerNames[:], ", "), i+1)}
+		}
+		v, ok := bytes.CutPrefix(l, []byte(name+" "))
 		if !ok {
 			return &Problem{Field: name, Code: CodeMalformed, Msg: fmt.Sprintf("line %d must be %q followed by a space and the value", i+2, name)}
 		}
@@ -211,45 +220,70 @@ func (s *Signed) parseText(text []byte) error {
 		}
 		switch name {
 		case "party":
+			val := string(v)
 			if !regime.ValidPartyID(val) {
 				return bad("%q is not a party id", val)
 			}
 			e.Party = val
 		case "seq":
-			n, err := strconv.ParseUint(val, 10, 64)
-			if err != nil || n == 0 || strconv.FormatUint(n, 10) != val {
-				return bad("%q is not a sequence number (1, 2, 3, ... without leading zeros)", val)
+			n, err := strconv.ParseUint(string(v), 10, 64)
+			if err != nil || n == 0 || v[0] == '0' {
+				return bad("%q is not a sequence number (1, 2, 3, ... without leading zeros)", v)
 			}
 			e.Seq = n
 		case "kind":
-			e.Kind = Kind(val)
+			e.Kind = Kind(v)
 			if _, ok := kinds[e.Kind]; !ok {
 				return &Problem{Field: name, Code: CodeUnknownKind, Msg: unknownKind(e.Kind)}
 			}
 		case "effective":
+			val := string(v)
 			d, err := civil.Parse(val)
 			if err != nil || d.String() != val {
 				return bad("%q is not a date YYYY-MM-DD", val)
 			}
 			e.Effective = d
 		case "created":
+			val := string(v)
 			t, err := time.Parse(time.RFC3339Nano, val)
 			if err != nil || formatTime(t) != val {
 				return bad("%q is not a UTC time as RFC 3339 writes it with Z and no trailing zeros (2013-04-03T10:00:00Z)", val)
 			}
 			e.Created = t
 		case "body":
-			var compact bytes.Buffer
-			if err := json.Compact(&compact, []byte(val)); err != nil {
+			if !json.Valid(v) {
+				var compact bytes.Buffer
+				err := json.Compact(&compact, v)
 				return bad("not JSON: %v", err)
 			}
-			if compact.String() != val {
+			if !isCompact(v) {
 				return bad("the body must be compact JSON (no spaces between tokens)")
 			}
-			e.Body = json.RawMessage(val)
+			e.Body = json.RawMessage(v)
 		}
 	}
+	if len(rest) > 0 {
+		return &Problem{Code: CodeMalformed, Msg: fmt.Sprintf("an envelope has %d lines (%s, then %s); this one has more", 1+len(headerNames), Format, strings.Join(headerNames[:], ", "))}
+	}
 	return nil
+}
+
+// isCompact reports whether valid JSON has no whitespace between tokens.
+func isCompact(b []byte) bool {
+	in, esc := false, false
+	for _, c := range b {
+		switch {
+		case esc:
+			esc = false
+		case in && c == '\\':
+			esc = true
+		case c == '"':
+			in = !in
+		case !in && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return false
+		}
+	}
+	return true
 }
 
 // Verify checks the signature with the verifier of the key the signature

@@ -81,6 +81,12 @@ func TestCrashAndRestart(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+		})
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			resp, err := http.Get("http://" + addr + "/healthz")
