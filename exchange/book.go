@@ -193,8 +193,8 @@ func (b *Book) Disputes() []disputeState {
 // events to it.
 func (b *Book) Inventory() *forces.Inventory { return b.inv }
 
-// Verifier returns the notification key that signs the party's next
-// entry, named, if it may: for clients that check what they sign with.
+// KeyValid says whether the notification key named may sign the party's
+// next entry at time at (nil if so).
 func (b *Book) KeyValid(name string, hash uint32, at time.Time) error {
 	k := b.st.keys.find(name, hash)
 	if k == nil {

@@ -628,7 +628,6 @@ func (n *Node) storeOwn(aps []*exchange.Applied) {
 		return
 	}
 	n.unstored = nil
-	n.proj.invalidate(n.cfg.Party)
 }
 
 // savedLoadings copies the private loadings of a round's declarations into
@@ -716,7 +715,6 @@ func (n *Node) rebuildOwn(ctx context.Context) error {
 		return err
 	}
 	n.flights = map[uint64]*flight{}
-	n.proj.invalidate(n.cfg.Party)
 	return nil
 }
 

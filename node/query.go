@@ -78,8 +78,6 @@ func newProjection(n *Node) *projection {
 	return &projection{n: n, cache: map[string]*projected{}}
 }
 
-func (p *projection) invalidate(party string) {}
-
 // forcesOf is party's forces as its log's first knownAt entries tell them
 // (0: all the node holds), and the number of entries reflected.
 func (p *projection) forcesOf(ctx context.Context, party string, knownAt uint64) (*forces.Forces, uint64, error) {

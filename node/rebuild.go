@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -209,7 +210,7 @@ func checkMirror(cfg Config, dir string, m *mirror) error {
 }
 
 // Dump writes the node's projection as canonical text (see store.Store).
-func (n *Node) Dump(ctx context.Context, w interface{ Write([]byte) (int, error) }) error {
+func (n *Node) Dump(ctx context.Context, w io.Writer) error {
 	return n.store.Dump(ctx, w)
 }
 

@@ -74,7 +74,6 @@ func (n *Node) flush(ctx context.Context, ls *logState) error {
 		return err
 	}
 	ls.pending = nil
-	n.proj.invalidate(ls.party.ID)
 	return nil
 }
 
