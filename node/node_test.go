@@ -40,11 +40,27 @@ func TestSingleNode(t *testing.T) {
 	if _, err := cl.Send(ctx, a, []exchange.Draft{draft(t, exchange.StatusChange, "2011-03-01", ch)}, nil); err != nil {
 		t.Fatal(err)
 	}
+	size, next := n.own.Size(), n.NextSeq()
 	bad := forces.Event{Date: civil.MustParse("2011-03-02"), Op: forces.OpStatus, UIDs: []string{uid("US", "L", 5)}, Status: forces.Deployed}
-	_, err = cl.Send(ctx, a, []exchange.Draft{draft(t, exchange.StatusChange, "2011-03-02", bad)}, nil)
+	_, err = cl.Send(ctx, a, []exchange.Draft{
+		draft(t, exchange.NoteKind, "2011-03-02", exchange.Note{Text: "a good one first"}),
+		draft(t, exchange.StatusChange, "2011-03-02", bad)}, nil)
 	var pe *ProblemError
-	if !errors.As(err, &pe) || pe.Status != 422 || pe.Errors[0].UID != uid("US", "L", 5) || pe.Errors[0].Field != "body.uids[0]" {
+	if !errors.As(err, &pe) || pe.Status != 422 || pe.Errors[0].UID != uid("US", "L", 5) || pe.Errors[0].Field != "body.uids[0]" || pe.Errors[0].Entry != 1 {
 		t.Fatalf("eliminated item deployed: %v", err)
+	}
+	// Private loadings that are not what a declaration commits to.
+	d2 := *d
+	d2.AsOf = civil.MustParse("2011-09-01")
+	wrong := append([]exchange.Loading(nil), ls...)
+	wrong[0].Warheads++
+	_, err = cl.Send(ctx, a, []exchange.Draft{draft(t, exchange.PeriodicDeclaration, "2011-09-01", &d2)}, map[int][]exchange.Loading{0: wrong})
+	if !errors.As(err, &pe) || pe.Status != 422 || pe.Errors[0].Code != exchange.CodeLoading || pe.Errors[0].Field != "private[0]" {
+		t.Fatalf("wrong private loadings: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n.own.Size() != size || n.NextSeq() != next {
+		t.Fatalf("a refused batch was written: size %d -> %d, next %d -> %d", size, n.own.Size(), next, n.NextSeq())
 	}
 
 	// The forces: the operator sees its private loadings.
