@@ -310,6 +310,20 @@ func (l *Log) Append(ctx context.Context, entry []byte) (*receipt.Receipt, error
 // fails part way, a prefix of the batch may be in the log: the caller finds
 // out by reading it back (see Scan).
 func (l *Log) AppendBatch(ctx context.Context, entries [][]byte) ([]*receipt.Receipt, error) {
+	wait, err := l.AppendBatchAsync(ctx, entries)
+	if err != nil {
+		return nil, err
+	}
+	return wait()
+}
+
+// AppendBatchAsync is AppendBatch in two steps, for a caller that appends
+// batches in a given order without waiting for each batch's receipts
+// before adding the next: it adds the entries, so that entries added after
+// it returns get higher indexes, and returns a function that waits until
+// they are durable, integrated and covered by a checkpoint, and returns
+// their receipts.
+func (l *Log) AppendBatchAsync(ctx context.Context, entries [][]byte) (func() ([]*receipt.Receipt, error), error) {
 	for i, e := range entries {
 		switch {
 		case len(e) == 0:
@@ -328,36 +342,38 @@ func (l *Log) AppendBatch(ctx context.Context, entries [][]byte) ([]*receipt.Rec
 	for i, e := range entries {
 		futures[i] = l.app.Add(ctx, tessera.NewEntry(e))
 	}
-	idx := make([]uint64, len(entries))
-	var top uint64
-	for i, f := range futures {
-		x, err := f()
+	return func() ([]*receipt.Receipt, error) {
+		idx := make([]uint64, len(entries))
+		var top uint64
+		for i, f := range futures {
+			x, err := f()
+			if err != nil {
+				return nil, fmt.Errorf("appending entry %d of the batch: %w", i, err)
+			}
+			idx[i] = x.Index
+			top = max(top, x.Index)
+		}
+		var cp *archived
+		err := l.waitFor(ctx, func() bool {
+			if l.published != nil && l.published.Size > top {
+				cp = l.published
+				return true
+			}
+			return false
+		})
 		if err != nil {
-			return nil, fmt.Errorf("appending entry %d of the batch: %w", i, err)
+			return nil, fmt.Errorf("waiting for a checkpoint covering entry %d: %w", top, err)
 		}
-		idx[i] = x.Index
-		top = max(top, x.Index)
-	}
-	var cp *archived
-	err := l.waitFor(ctx, func() bool {
-		if l.published != nil && l.published.Size > top {
-			cp = l.published
-			return true
+		out := make([]*receipt.Receipt, len(entries))
+		for i, e := range entries {
+			r, err := l.receiptAt(ctx, idx[i], receipt.LeafHash(e), cp)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
 		}
-		return false
-	})
-	if err != nil {
-		return nil, fmt.Errorf("waiting for a checkpoint covering entry %d: %w", top, err)
-	}
-	out := make([]*receipt.Receipt, len(entries))
-	for i, e := range entries {
-		r, err := l.receiptAt(ctx, idx[i], receipt.LeafHash(e), cp)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = r
-	}
-	return out, nil
+		return out, nil
+	}, nil
 }
 
 // receiptAt builds the receipt of entry index in checkpoint cp.

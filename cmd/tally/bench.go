@@ -1,16 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,9 +21,13 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"k8s.io/klog/v2"
 
+	"github.com/tally-project/tally/civil"
+	"github.com/tally-project/tally/exchange"
 	"github.com/tally-project/tally/ledger"
 	"github.com/tally-project/tally/ledger/bench"
 	"github.com/tally-project/tally/ledger/keys"
+	"github.com/tally-project/tally/ledger/receipt"
+	"github.com/tally-project/tally/node"
 )
 
 func init() {
@@ -46,8 +53,8 @@ func quietTessera() {
 func benchIngestCmd() *cobra.Command {
 	var cfg bench.IngestConfig
 	var size int
-	var url, dir string
-	var noTessera bool
+	var url, dir, party, keyFile, token string
+	var noTessera, noLedger bool
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "ingest",
@@ -61,11 +68,16 @@ entries are then appended to bare Tessera POSIX logs for comparison: once
 waiting only for Tessera to sequence and integrate each entry, once also
 waiting, as a receipt does, for a checkpoint that covers it.
 
-With --url, entries are POSTed to that endpoint instead, which must answer
-each with its receipt (a C2SP tlog-proof); no comparison is run.`,
+With --url, the entries are notifications of --party signed with its
+notification key (--key), numbered from the node's next sequence number,
+and POSTed one by one to the node's API (tally serve) with an operator
+token (--token or TALLY_TOKEN); each must come back with its receipt,
+which is checked. The same run then measures a bare ledger (the in-process
+log behind a minimal submit endpoint) with entries of the same size, for
+comparison (--no-ledger to skip).`,
 		Example: `  tally bench ingest --duration 20s --concurrency 1024
   tally bench ingest --rate 1000 --duration 30s
-  tally bench ingest --url http://127.0.0.1:8080/submit`,
+  tally bench ingest --url http://127.0.0.1:8080 --party US --key keys/US.notification.key --token $TOKEN`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			quietTessera()
@@ -84,10 +96,21 @@ each with its receipt (a C2SP tlog-proof); no comparison is run.`,
 				fmt.Fprintf(out, ", %.0f/s offered", cfg.Rate)
 			}
 			fmt.Fprintln(out)
+			var nodeRun *bench.Result
 			if url != "" {
-				r := bench.Ingest(ctx, "submit to "+url, cfg, bench.HTTPSubmit(url, bench.HTTPClient(cfg.Concurrency*2, false)))
+				submit, entry, err := nodeSubmit(ctx, url, party, keyFile, token, size, cfg.Concurrency)
+				if err != nil {
+					return err
+				}
+				ncfg := cfg
+				ncfg.Entry = entry
+				r := bench.Ingest(ctx, "node: signed notifications", ncfg, submit)
 				fmt.Fprintln(out, r)
-				return verdict(r)
+				if noLedger || r.Errors > 0 {
+					return verdict(r)
+				}
+				nodeRun = &r
+				noTessera = true
 			}
 			if dir == "" {
 				d, err := os.MkdirTemp("", "tally-bench-ingest-")
@@ -125,6 +148,10 @@ each with its receipt (a C2SP tlog-proof); no comparison is run.`,
 				return err
 			}
 			fmt.Fprintln(out, r)
+			if nodeRun != nil && r.Rate > 0 {
+				fmt.Fprintf(out, "%-34s %8.2f×\n", "  node / ledger alone", nodeRun.Rate/r.Rate)
+				return verdict(*nodeRun)
+			}
 			if !noTessera {
 				for _, await := range []bool{false, true} {
 					name := "tessera POSIX append"
@@ -154,11 +181,75 @@ each with its receipt (a C2SP tlog-proof); no comparison is run.`,
 	f.IntVar(&cfg.Concurrency, "concurrency", 1024, "submissions in flight")
 	f.Float64Var(&cfg.Rate, "rate", 0, "offer this many entries per second (open loop); 0 submits as fast as receipts return")
 	f.IntVar(&size, "size", 200, "entry size in bytes")
-	f.StringVar(&url, "url", "", "POST entries to this submit endpoint instead")
+	f.StringVar(&url, "url", "", "a node's URL: submit signed notifications to it (tally serve)")
+	f.StringVar(&party, "party", "", "with --url: the node's party")
+	f.StringVar(&keyFile, "key", "", "with --url: the party's notification key file")
+	f.StringVar(&token, "token", "", "with --url: an operator token (env TALLY_TOKEN)")
+	f.BoolVar(&noLedger, "no-ledger", false, "with --url: skip the bare ledger run")
 	f.StringVar(&dir, "dir", "", "directory for the logs (default a temporary one, removed afterwards)")
 	f.BoolVar(&noTessera, "no-tessera", false, "skip the comparison with bare Tessera")
 	f.DurationVar(&interval, "checkpoint-interval", ledger.DefaultCheckpointInterval, "checkpoint interval of the tally log")
 	return cmd
+}
+
+// nodeSubmit prepares a load on a node: the i-th entry is a note of party,
+// signed, numbered from the node's next sequence number; each is POSTed
+// as text/plain to the node's API and must come back with its receipt.
+func nodeSubmit(ctx context.Context, url, party, keyFile, token string, size, conns int) (bench.Submit, func(int) []byte, error) {
+	if token == "" {
+		token = os.Getenv("TALLY_TOKEN")
+	}
+	if party == "" || keyFile == "" || token == "" {
+		return nil, nil, badInputf("with --url, give --party, --key (its notification key) and --token (an operator token)")
+	}
+	signer, err := keys.LoadSigner(keyFile)
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	hc := bench.HTTPClient(conns, true)
+	cl := &node.Client{Base: url, Token: token, HTTP: hc}
+	next, err := cl.Next(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	today := civil.Of(time.Now().UTC())
+	pad := strings.Repeat("x", max(size-300, 1))
+	entry := func(i int) []byte {
+		e := &exchange.Envelope{Party: party, Seq: next + uint64(i), Kind: exchange.NoteKind, Effective: today, Created: time.Now().UTC(),
+			Body: fmt.Appendf(nil, `{"text":"load %d %s"}`, i, pad)}
+		msg, err := e.Sign(signer)
+		if err != nil {
+			panic(err) // the same envelope every time but for its number
+		}
+		return msg
+	}
+	endpoint := strings.TrimSuffix(url, "/") + node.APIPrefix + "/notifications"
+	submit := func(ctx context.Context, e []byte) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(e))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "text/plain")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(body))
+		}
+		r, err := receipt.Parse(body)
+		if err != nil {
+			return err
+		}
+		return r.VerifyEntry(e)
+	}
+	return submit, entry, nil
 }
 
 // verdict fails the command if the run had errors.
@@ -181,7 +272,7 @@ check (hashes, tree, tiles, checkpoints) and with one signature check per
 entry; and time crypto/ed25519 verifying the same signatures alone, with
 the same GOMAXPROCS and workers.`,
 		Example: `  tally bench verify --entries 1000000
-  tally verify $TMPDIR/tally-bench-audit-1000000/log --regime $TMPDIR/tally-bench-audit-1000000/regime.yaml`,
+  tally verify $TMPDIR/tally-bench-audit-1000000/log --regime $TMPDIR/tally-bench-audit-1000000/regime.yaml --raw`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			quietTessera()
@@ -212,7 +303,7 @@ the same GOMAXPROCS and workers.`,
 				return err
 			}
 			fmt.Fprintln(out, r)
-			fmt.Fprintf(out, "the same audit by hand: tally verify %s --regime %s\n", s.LogDir(), s.RegimeFile())
+			fmt.Fprintf(out, "the same audit by hand: tally verify %s --regime %s --raw\n", s.LogDir(), s.RegimeFile())
 			return nil
 		},
 	}

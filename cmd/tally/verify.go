@@ -12,22 +12,29 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tally-project/tally/exchange"
 	"github.com/tally-project/tally/ledger"
 	"github.com/tally-project/tally/regime"
 )
 
 // auditChecks gives the entry checks of tally verify: one run on every
-// entry by parallel workers, one run in index order (or nil). The
-// exchange replaces it, from a file of its own in this package, to check
-// each notification's signature and per-party sequence number.
+// entry by parallel workers, one run in index order (or nil). With a
+// regime, every entry must be a notification envelope: its signature is
+// checked against the party's key valid then (following the regime
+// changes in the log) and its sequence number against the one before.
+// Without a regime (or with --raw) only the framing is checked.
 var auditChecks = func(reg *regime.Regime) (check, inOrder func(index uint64, entry []byte) error) {
-	return ledger.CheckFraming, nil
+	if reg == nil {
+		return ledger.CheckFraming, nil
+	}
+	a := exchange.NewAuditor(reg)
+	return a.CheckEntry, a.CheckInOrder
 }
 
 func init() {
 	var regimeFile, trustedFile string
 	var workers, maxProblems int
-	var quiet bool
+	var quiet, raw bool
 	cmd := &cobra.Command{
 		Use:   "verify DIR|URL",
 		Short: "Audit a whole log, from its directory or its node",
@@ -35,7 +42,9 @@ func init() {
 URL, recompute every hash and the whole Merkle tree, check every hash tile,
 every checkpoint the log archived (its signature, its cosignatures, and
 that the entries give its root), consistency with a checkpoint you already
-trust, and each entry (by default, that it is framed and not empty).
+trust, and each entry: with --regime, that it is a notification envelope
+signed by its party's key valid then, with the next sequence number
+(without, or with --raw, that it is framed and not empty).
 
 Prints exactly what fails, by entry index and file. Progress goes to
 standard error on long logs.
@@ -63,7 +72,11 @@ arguments or files are wrong.`,
 					return badInput(err)
 				}
 			}
-			opts.CheckEntry, opts.CheckInOrder = auditChecks(reg)
+			if raw {
+				opts.CheckEntry = ledger.CheckFraming
+			} else {
+				opts.CheckEntry, opts.CheckInOrder = auditChecks(reg)
+			}
 			var p *progress
 			if !quiet {
 				p = newProgress()
@@ -89,6 +102,7 @@ arguments or files are wrong.`,
 	f.IntVar(&workers, "workers", 0, "parallel workers (default GOMAXPROCS)")
 	f.IntVar(&maxProblems, "max-problems", 1000, "list at most this many problems (all are counted)")
 	f.BoolVar(&quiet, "quiet", false, "no progress on standard error")
+	f.BoolVar(&raw, "raw", false, "entries are not notifications: check their framing only (with --regime, checkpoints are still checked)")
 	rootCmd.AddCommand(cmd)
 }
 
