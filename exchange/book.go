@@ -251,6 +251,11 @@ type ItemState struct {
 	Carrier    string        `json:"carrier,omitempty"`
 	Converting bool          `json:"converting,omitempty"`
 	Date       civil.Date    `json:"date"`
+	// Index and Seq are the log entry, and its sequence number, of the
+	// notification that left the item so: an item's history links each
+	// change to the notification that carried it.
+	Index uint64 `json:"index"`
+	Seq   uint64 `json:"seq"`
 }
 
 // DeclarationRecord is a complete declaration and the result of checking it.
@@ -1022,7 +1027,7 @@ func (b *Book) record(s *step, ev *forces.Event) []ItemState {
 	add := func(uid string, r rev) {
 		h := b.items[uid]
 		h.revs = append(h.revs, r)
-		out = append(out, ItemState{UID: uid, Kind: h.kind, Type: h.typ, Status: r.status, Site: r.site, Carrier: r.carrier, Converting: r.converting, Date: r.date})
+		out = append(out, ItemState{UID: uid, Kind: h.kind, Type: h.typ, Status: r.status, Site: r.site, Carrier: r.carrier, Converting: r.converting, Date: r.date, Index: r.index, Seq: r.seq})
 	}
 	base := rev{index: s.index, seq: s.s.Seq, date: ev.Date}
 	if ev.Op == forces.OpNew {

@@ -21,6 +21,7 @@ import (
 	"github.com/tally-project/tally/exchange"
 	"github.com/tally-project/tally/ledger"
 	"github.com/tally-project/tally/regime"
+	"github.com/tally-project/tally/server"
 	"github.com/tally-project/tally/store"
 	"github.com/tally-project/tally/treaty"
 )
@@ -55,6 +56,9 @@ type Route struct {
 	Result any `json:"-"`
 	// ContentType is the response's, when it is not application/json.
 	ContentType string `json:"content_type,omitempty"`
+	// AlsoTakes are content types the route also takes besides JSON: the
+	// body as is (one envelope), answered with text/plain.
+	AlsoTakes []string `json:"also_takes,omitempty"`
 
 	handle func(n *Node, r *http.Request, who Access) (any, error)
 }
@@ -160,7 +164,7 @@ var routes = []Route{
 		Result: NextView{}, handle: (*Node).apiNext},
 	{Method: "POST", Path: APIPrefix + "/notifications", Roles: opRoles,
 		Summary: "Submit an ordered batch of notifications of the node's party (signed envelopes or drafts), all or nothing; get a receipt for each. A single envelope may also be posted as text/plain; the answer is then its receipt (a C2SP tlog-proof).",
-		Body:    SubmitRequest{}, Result: SubmitResponse{}, handle: (*Node).apiSubmit},
+		Body:    SubmitRequest{}, Result: SubmitResponse{}, AlsoTakes: []string{"text/plain", "application/octet-stream"}, handle: (*Node).apiSubmit},
 	{Method: "GET", Path: APIPrefix + "/notifications", Roles: itemRoles, Summary: "Notifications of every log the node holds, filtered.",
 		Params: []Param{qp("party", "string", "only this party's"), qp("kind", "string", "only this kind (status-change/v1)"),
 			qp("from", "date", "effective on or after"), qp("to", "date", "effective on or before"),
@@ -215,9 +219,13 @@ func Routes() []Route {
 	return out
 }
 
-// buildHandler mounts the API, the log, the witness, /healthz and
-// /metrics.
-func (n *Node) buildHandler() http.Handler {
+// buildHandler mounts the API and its OpenAPI document, the log, the
+// witness, /healthz, /metrics, and the dashboard at / (package server).
+func (n *Node) buildHandler() (http.Handler, error) {
+	dash, err := server.New(server.Options{Node: dashboard{n}, Logger: n.log})
+	if err != nil {
+		return nil, fmt.Errorf("node: the dashboard: %v", err)
+	}
 	mux := http.NewServeMux()
 	n.mux = mux
 	for i := range routes {
@@ -233,7 +241,9 @@ func (n *Node) buildHandler() http.Handler {
 	mux.Handle(witPrefix, http.StripPrefix(strings.TrimSuffix(witPrefix, "/"), n.wit.Handler()))
 	mux.HandleFunc("GET /healthz", n.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
-	return mux
+	mux.HandleFunc("GET "+OpenAPIPath, serveOpenAPI)
+	mux.Handle("/", dash)
+	return mux, nil
 }
 
 func (n *Node) healthz(w http.ResponseWriter, r *http.Request) {

@@ -329,7 +329,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		defer n.bgWG.Done()
 		n.wit.WatchPeers(n.bg, 10*time.Second)
 	}()
-	n.handler = n.buildHandler()
+	if n.handler, err = n.buildHandler(); err != nil {
+		return nil, err
+	}
 	n.ready.Store(true)
 	ok = true
 	n.log.Info("node open", "data", cfg.Data, "log_size", n.own.Size(), "next_seq", n.logs[cfg.Party].book.Next())
@@ -586,12 +588,13 @@ func (n *Node) Regime() *regime.Regime { return n.reg }
 // Treaty is the treaty the regime serves.
 func (n *Node) Treaty() *treaty.Treaty { return n.treaty }
 
-// Handler is the node's whole HTTP handler: the API under /api/v1, the
-// log and witness at the regime's prefixes, /healthz and /metrics.
+// Handler is the node's whole HTTP handler: the API under /api/v1 and its
+// OpenAPI document at /api/openapi.json, the log and witness at the
+// regime's prefixes, /healthz, /metrics, and the dashboard at /.
 func (n *Node) Handler() http.Handler { return n.handler }
 
-// Mount adds a handler to the node's mux (a dashboard, under a pattern
-// of its own, such as "/ui/"). It must be called before Serve.
+// Mount adds a handler to the node's mux, under a pattern of its own
+// (the dashboard already answers /). It must be called before Serve.
 func (n *Node) Mount(pattern string, h http.Handler) { n.mux.Handle(pattern, h) }
 
 // prefixOf is the path of a URL prefix ("http://h/log/" -> "/log/").

@@ -546,7 +546,7 @@ func (s *Store) Events(ctx context.Context, party string, from, before uint64, f
 
 // ItemHistory implements store.Store.
 func (s *Store) ItemHistory(ctx context.Context, party, uid string) ([]exchange.ItemState, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT date, kind, type, status, site, carrier, converting FROM items WHERE party = ? AND uid = ? ORDER BY idx, n`, party, uid)
+	rows, err := s.db.QueryContext(ctx, `SELECT date, kind, type, status, site, carrier, converting, idx, seq FROM items WHERE party = ? AND uid = ? ORDER BY idx, n`, party, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -556,7 +556,7 @@ func (s *Store) ItemHistory(ctx context.Context, party, uid string) ([]exchange.
 		it := exchange.ItemState{UID: uid}
 		var date, kind, status string
 		var conv int
-		if err := rows.Scan(&date, &kind, &it.Type, &status, &it.Site, &it.Carrier, &conv); err != nil {
+		if err := rows.Scan(&date, &kind, &it.Type, &status, &it.Site, &it.Carrier, &conv, &it.Index, &it.Seq); err != nil {
 			return nil, err
 		}
 		it.Date, _ = civil.Parse(date)
