@@ -68,9 +68,9 @@ func dashErr(err error) error {
 func (v *dashView) Viewer() server.Viewer {
 	return server.Viewer{Role: string(v.who.Role), Party: v.who.Party, Token: v.token}
 }
-func (v *dashView) Self() string            { return v.n.cfg.Party }
-func (v *dashView) Regime() *regime.Regime  { return v.n.reg }
-func (v *dashView) Treaty() *treaty.Treaty  { return v.n.treaty }
+func (v *dashView) Self() string           { return v.n.cfg.Party }
+func (v *dashView) Regime() *regime.Regime { return v.n.reg }
+func (v *dashView) Treaty() *treaty.Treaty { return v.n.treaty }
 func (v *dashView) itemLevel(what string) error {
 	if !v.who.ItemLevel() {
 		return fmt.Errorf("%w: %s item level: operators and inspectors", server.ErrForbidden, what)
