@@ -78,6 +78,8 @@ type chartSeries struct {
 	Party  string       `json:"party"`
 	Label  string       `json:"label"`
 	Points []chartPoint `json:"points"`
+	// Dashed draws a reading other than the owner's declaration.
+	Dashed bool `json:"dashed,omitempty"`
 }
 
 type chartPoint struct {
@@ -247,4 +249,15 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// partyIndex is where a party comes in a treaty's list (after them all
+// if it is not in it).
+func partyIndex(t *treaty.Treaty, id string) int {
+	for i, p := range t.Parties {
+		if p.ID == id {
+			return i
+		}
+	}
+	return len(t.Parties)
 }

@@ -73,8 +73,15 @@ func New(opts Options) (http.Handler, error) {
 	m.Handle("GET /static/", http.StripPrefix("/static/", d.assets))
 	m.HandleFunc("GET /{$}", d.overview)
 	m.HandleFunc("GET /forces", d.forces)
+	m.HandleFunc("GET /forces/{party}/items/{uid}", d.item)
 	m.HandleFunc("GET /notifications", d.notifications)
+	m.HandleFunc("GET /notifications/{party}/{index}", d.notification)
 	m.HandleFunc("GET /logs", d.logs)
+	m.HandleFunc("GET /impact", d.impact)
+	m.HandleFunc("GET /impact/compute", d.impactCompute)
+	m.HandleFunc("GET /login", d.login)
+	m.HandleFunc("POST /login", d.loginPost)
+	m.HandleFunc("POST /logout", d.logout)
 	m.HandleFunc("GET /treaties", d.catalogue)
 	m.HandleFunc("GET /treaties/diff", d.diff)
 	m.HandleFunc("GET /treaties/compare", d.compare)
@@ -118,6 +125,10 @@ type navState struct {
 	Connected bool
 	Viewer    Viewer
 	Treaty    string
+	// Self is the node's party; Here the page's path, for the sign-in
+	// form to come back to.
+	Self string
+	Here string
 }
 
 // navItems are the main navigation, in order.
@@ -126,6 +137,7 @@ var navItems = []struct{ ID, Label, Href string }{
 	{"forces", "Forces", "/forces"},
 	{"notifications", "Notifications", "/notifications"},
 	{"logs", "Log", "/logs"},
+	{"impact", "Impact", "/impact"},
 	{"treaties", "Treaties and proposals", "/treaties"},
 	{"history", "History", "/history"},
 	{"verify", "Verify", "/verify"},
@@ -208,6 +220,16 @@ func (d *dashboard) funcs() template.FuncMap {
 		"int":      formatAny,
 		"evidence": evidenceName,
 		"http":     func(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") },
+		"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+		"join":     strings.Join,
+		"add":      func(a, b int) int { return a + b },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
 	}
 }
 

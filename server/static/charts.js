@@ -28,15 +28,108 @@
     if (!el) return;
     var d = JSON.parse(el.textContent);
     if (d.kind === "history") history(canvas, d);
+    if (d.kind === "bars") bars(canvas, d);
+    if (d.kind === "stack") stack(canvas, d);
   });
+
+  // bars: one limit at one date, a bar per party (hatched lighter for a
+  // reading), and the limit as a line across.
+  function bars(canvas, d) {
+    var top = d.limit ? d.limit.value : 0;
+    d.values.forEach(function (v) { if (v !== null && v > top) top = v; });
+    var colours = [];
+    var party = 0;
+    d.labels.forEach(function (l, i) {
+      if (!d.dashed[i]) party++;
+      colours.push(palette[(party - 1 + palette.length) % palette.length]);
+    });
+    var datasets = [{
+      type: "bar",
+      label: d.title,
+      kind: "party",
+      data: d.values,
+      backgroundColor: colours.map(function (c, i) { return d.dashed[i] ? "rgba(255,255,255,0)" : c; }),
+      borderColor: colours,
+      borderWidth: 2,
+      borderDash: [4, 3],
+      order: 2
+    }];
+    if (d.limit) {
+      datasets.push({
+        type: "line",
+        label: d.limit.label,
+        kind: "limit",
+        data: d.labels.map(function () { return d.limit.value; }),
+        borderColor: "#3d4247",
+        borderWidth: 2,
+        borderDash: [6, 4],
+        pointRadius: 0,
+        order: 1
+      });
+    }
+    new Chart(canvas, {
+      data: { labels: d.labels, datasets: datasets },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: {
+          x: { ticks: { autoSkip: false, maxRotation: 0, callback: function (v, i) { return wrap(d.labels[i]); } }, grid: { display: false } },
+          y: { min: 0, max: Math.ceil((top * 1.12) / 100) * 100, title: { display: true, text: d.unit },
+               ticks: { callback: function (v) { return fmt.format(v); } }, grid: { color: "#e6e8ea" } }
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { filter: function (item) { return item.datasetIndex > 0; } } },
+          tooltip: { callbacks: { label: function (item) { return item.dataset.kind === "limit" ? item.dataset.label : item.label + ": " + fmt.format(item.parsed.y); } } }
+        }
+      }
+    });
+  }
+
+  // wrap cuts a long label into lines of about 16 characters.
+  function wrap(s) {
+    var words = String(s).split(" "), lines = [], line = "";
+    words.forEach(function (w) {
+      if (line && (line + " " + w).length > 16) { lines.push(line); line = w; } else { line = line ? line + " " + w : w; }
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  // stack: counts by year, a stacked bar per kind (no black: a stack is
+  // mostly one kind).
+  var stackPalette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8a9096", "#004D40"];
+  function stack(canvas, d) {
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: d.labels,
+        datasets: d.datasets.map(function (s, i) {
+          return { label: s.label, data: s.values, backgroundColor: stackPalette[i % stackPalette.length], borderWidth: 0 };
+        })
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: {
+          x: { stacked: true, grid: { display: false } },
+          y: { stacked: true, min: 0, ticks: { callback: function (v) { return fmt.format(v); } }, grid: { color: "#e6e8ea" } }
+        },
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 10, boxHeight: 10 } } }
+      }
+    });
+  }
 
   // history: one total over time, a line per party, the limit (dashed
   // before it binds) and the deadline.
   function history(canvas, d) {
     var start = day(d.start), end = day(d.end);
     var top = 0;
+    // A party keeps its colour in every series (a reading of its forces
+    // is dashed); the point shapes differ by series.
+    var parties = [];
     var datasets = d.series.map(function (s, i) {
-      var colour = palette[i % palette.length];
+      if (parties.indexOf(s.party) < 0) parties.push(s.party);
+      var colour = palette[parties.indexOf(s.party) % palette.length];
       return {
         label: s.label + " (" + s.party + ")",
         kind: "party",
@@ -55,6 +148,7 @@
           return raw && raw.p && raw.p.derived ? "#ffffff" : colour;
         },
         borderWidth: 2,
+        borderDash: s.dashed ? [6, 4] : undefined,
         spanGaps: false,
         tension: 0
       };

@@ -37,11 +37,16 @@
       .catch(function (err) { state.textContent = "The verifier could not be loaded: " + err; });
   }
 
-  // The entry, if one was given, as bytes.
+  // The entry, if one was given, as bytes: a file loaded, else the entry
+  // the page gives (a notification's page).
   function entry() {
     var input = document.getElementById("entry-file");
     var f = input.files && input.files[0];
-    if (!f) return Promise.resolve(null);
+    if (!f) {
+      var text = document.getElementById("entry-text");
+      if (text && text.value) return Promise.resolve(new TextEncoder().encode(text.value));
+      return Promise.resolve(null);
+    }
     return f.arrayBuffer().then(function (b) { return new Uint8Array(b); });
   }
 
