@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
-	"k8s.io/klog/v2"
 
 	"github.com/tally-project/tally/civil"
 	"github.com/tally-project/tally/exchange"
@@ -37,17 +35,6 @@ func init() {
 	}
 	benchCmd.AddCommand(benchIngestCmd(), benchVerifyCmd())
 	rootCmd.AddCommand(benchCmd)
-}
-
-// quietTessera silences Tessera's own logging, which would interleave with
-// the report.
-func quietTessera() {
-	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(fs)
-	fs.Set("logtostderr", "false")
-	fs.Set("alsologtostderr", "false")
-	fs.Set("stderrthreshold", "FATAL")
-	klog.SetOutput(io.Discard)
 }
 
 func benchIngestCmd() *cobra.Command {
@@ -80,7 +67,6 @@ comparison (--no-ledger to skip).`,
   tally bench ingest --url http://127.0.0.1:8080 --party US --key keys/US.notification.key --token $TOKEN`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			quietTessera()
 			if cfg.Entries <= 0 && cfg.Duration <= 0 {
 				return badInputf("give --entries or --duration")
 			}
@@ -275,7 +261,6 @@ the same GOMAXPROCS and workers.`,
   tally verify $TMPDIR/tally-bench-audit-1000000/log --regime $TMPDIR/tally-bench-audit-1000000/regime.yaml --raw`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			quietTessera()
 			if n <= 0 {
 				return badInputf("--entries must be positive")
 			}

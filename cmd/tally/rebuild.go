@@ -39,7 +39,6 @@ The party is read from the log's checkpoint unless given.`,
 			if err != nil {
 				return badInput(err)
 			}
-			quietTessera()
 			cfg, err := nodeConfig(s, newLogger("warn", "text"))
 			if err != nil {
 				return badInput(err)

@@ -220,7 +220,6 @@ TALLY_CPUPROFILE=FILE writes a CPU profile (pprof) until the node stops.`,
 				return badInput(err)
 			}
 			logger := newLogger(s.LogLevel, s.LogFormat)
-			quietTessera()
 			cfg, err := nodeConfig(s, logger)
 			if err != nil {
 				return badInput(err)

@@ -9,7 +9,6 @@ package receipttest
 import (
 	"context"
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,11 +16,8 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"k8s.io/klog/v2"
 
 	"github.com/tally-project/tally/ledger"
 	"github.com/tally-project/tally/ledger/receipt"
@@ -47,15 +43,6 @@ type Fixture struct {
 // test ends.
 func New(t testing.TB) *Fixture {
 	t.Helper()
-	quietTessera.Do(func() {
-		// Tessera logs through klog; a test's output should be the test's.
-		fs := flag.NewFlagSet("klog", flag.ContinueOnError)
-		klog.InitFlags(fs)
-		fs.Set("logtostderr", "false")
-		fs.Set("alsologtostderr", "false")
-		fs.Set("stderrthreshold", "FATAL")
-		klog.SetOutput(io.Discard)
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -128,8 +115,6 @@ func New(t testing.TB) *Fixture {
 	f.Unwitnessed = u.Marshal()
 	return f
 }
-
-var quietTessera sync.Once
 
 func keepLines(s string, keep func(string) bool) []string {
 	var out []string
