@@ -235,7 +235,7 @@ func (n *Node) sequence() {
 				r.done <- result{err: ErrRecovering}
 				continue
 			}
-			if seq, ok := firstSeq(r); ok && seq > book.Next() && seq-book.Next() <= parkAhead {
+			if seq, ok := firstSeq(r, n.cfg.Party); ok && seq > book.Next() && seq-book.Next() <= parkAhead {
 				park[seq] = append(park[seq], parked{r, time.Now()})
 				continue
 			}
@@ -260,13 +260,15 @@ func (n *Node) sequence() {
 	}
 }
 
-// firstSeq is the sequence number of a signed batch's first envelope.
-func firstSeq(r *request) (uint64, bool) {
+// firstSeq is the sequence number of a signed batch's first envelope,
+// when it is one of party's: another party's batch never waits for its
+// turn here, it is refused at once as not the node's own.
+func firstSeq(r *request, party string) (uint64, bool) {
 	if len(r.sub.Envelopes) == 0 {
 		return 0, false
 	}
 	s, err := exchange.Parse(r.sub.Envelopes[0])
-	if err != nil {
+	if err != nil || s.Party != party {
 		return 0, false
 	}
 	return s.Seq, true

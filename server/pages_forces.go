@@ -326,7 +326,7 @@ func (d *dashboard) item(w http.ResponseWriter, r *http.Request) {
 	}
 	h, err := v.ItemHistory(r.Context(), party, uid)
 	if err != nil {
-		d.refused(w, r, p, "the history of item "+uid, err)
+		d.refused(w, r, p, "this item's history", err)
 		return
 	}
 	iv := itemView{Party: party, UID: uid}

@@ -67,11 +67,15 @@ type refusal struct {
 // refused answers a View's refusal: 403 or 404 with a page that says
 // why, or 500.
 func (d *dashboard) refused(w http.ResponseWriter, r *http.Request, p *page, what string, err error) {
+	// The title says nothing of what was asked (a UID in the address is
+	// not shown back as if it were data).
 	status := http.StatusForbidden
 	switch {
 	case errors.Is(err, ErrForbidden):
+		p.Title = "Not shown to you"
 	case errors.Is(err, ErrNotFound):
 		status = http.StatusNotFound
+		p.Title = "Not found"
 	default:
 		d.fail(w, r, err)
 		return

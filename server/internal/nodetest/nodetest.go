@@ -429,3 +429,15 @@ func (g *Regime) converted(party string, date civil.Date) (bombers, tubes []stri
 	}
 	return bombers, tubes, nil
 }
+
+// Sign writes an envelope of party, numbered as the party's next, signed
+// with its notification key: for tests that submit (or try to submit
+// elsewhere) what only that party can sign.
+func (g *Regime) Sign(party string, k exchange.Kind, eff civil.Date, body any) ([]byte, error) {
+	a := g.signers[party]
+	if a == nil {
+		return nil, fmt.Errorf("nodetest: no party %s", party)
+	}
+	a.Next = g.Nodes[party].NextSeq()
+	return a.Write(k, eff, body)
+}
