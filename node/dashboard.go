@@ -29,10 +29,13 @@ import (
 // dashboard is the node as package server reads it.
 type dashboard struct{ n *Node }
 
+// Self is the node's party.
+func (d dashboard) Self() string { return d.n.cfg.Party }
+
 // View authenticates r: no token is the public's (observer); a token the
 // node does not know is refused.
 func (d dashboard) View(r *http.Request) (server.View, error) {
-	tok := server.Token(r)
+	tok := server.Token(r, d.n.cfg.Party)
 	if tok == "" {
 		return &dashView{n: d.n, who: Access{Role: RoleObserver}}, nil
 	}

@@ -173,6 +173,7 @@ var slug = regexp.MustCompile(`[^a-z0-9]+`)
 // they show, clicks through the treaty pages, verifies real and tampered
 // receipts, and checks the pages without JavaScript and in print.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	browser := startBrowser(t)
 	srv := newTestServer(t)
 	t.Run("pages", func(t *testing.T) { browserPages(t, browser, srv.URL) })

@@ -28,11 +28,15 @@ import (
 // what the role may see instead. So the role matrix the API enforces
 // holds for the pages too, by construction.
 type Node interface {
+	// Self is the id of the node's own party. It names the node's sign-in
+	// cookie (TokenCookie): browsers keep cookies by host, not port, so
+	// two nodes on one machine must not share one.
+	Self() string
 	// View returns what the viewer of r may see. The viewer's token comes
 	// in the Authorization header ("Bearer ...") or, for a browser, in
-	// the cookie TokenCookie that the sign-in form sets (see Token); no
-	// token is the public's. An error wrapping ErrUnauthenticated is
-	// answered 401, ErrForbidden 403.
+	// the cookie TokenCookie(Self()) that the sign-in form sets (see
+	// Token); no token is the public's. An error wrapping
+	// ErrUnauthenticated is answered 401, ErrForbidden 403.
 	View(r *http.Request) (View, error)
 }
 
@@ -43,19 +47,20 @@ var (
 	ErrNotFound        = errors.New("not found")
 )
 
-// TokenCookie is the cookie the sign-in form sets to the token it was
-// given. It is HttpOnly and SameSite=Strict; the API never reads it (a
-// page cannot be made to submit notifications with it).
-const TokenCookie = "tally_token"
+// TokenCookie is the name of the cookie the sign-in form of party's node
+// sets to the token it was given. It is HttpOnly and SameSite=Strict; the
+// API never reads it (a page cannot be made to submit notifications with
+// it).
+func TokenCookie(party string) string { return "tally_token_" + party }
 
-// Token returns the bearer token of r: the Authorization header's, else
-// the sign-in cookie's, else "".
-func Token(r *http.Request) string {
+// Token returns the bearer token of r for party's node: the
+// Authorization header's, else the sign-in cookie's, else "".
+func Token(r *http.Request, party string) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, _ := strings.CutPrefix(h, "Bearer ")
 		return strings.TrimSpace(tok)
 	}
-	if c, err := r.Cookie(TokenCookie); err == nil {
+	if c, err := r.Cookie(TokenCookie(party)); err == nil {
 		return c.Value
 	}
 	return ""

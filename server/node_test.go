@@ -33,6 +33,8 @@ func (v tokenView) Self() string           { return "US" }
 func (v tokenView) Regime() *regime.Regime { return v.n.reg }
 func (v tokenView) Treaty() *treaty.Treaty { return v.n.treaty }
 
+func (n *tokenNode) Self() string { return "US" }
+
 func (n *tokenNode) View(r *http.Request) (View, error) {
 	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	switch who, ok := n.viewers[tok]; {
@@ -112,5 +114,33 @@ func TestNodeViewer(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The regime the Verify form starts with loads back as the same regime.
+func TestRegimeYAML(t *testing.T) {
+	fx := regimetest.New(t, regimetest.Options{Threshold: "1", Extra: map[string]string{"US": "    aliases: [USA]\n"}}, "US", "RU", "CN")
+	text, err := regimeYAML(fx.Regime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := regime.Parse("back.yaml", []byte(text))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	for _, p := range fx.Regime.Parties {
+		q := back.Party(p.ID)
+		if q == nil || q.Name != p.Name || q.Log.Origin != p.Log.Origin || q.LogURL() != p.LogURL() || len(q.Witnesses()) != len(p.Witnesses()) {
+			t.Fatalf("%s does not load back: %+v", p.ID, q)
+		}
+		for _, role := range regime.Roles {
+			a, b := p.KeysFor(role), q.KeysFor(role)
+			if len(a) != len(b) || a[0].Key != b[0].Key {
+				t.Fatalf("%s %s keys differ", p.ID, role)
+			}
+		}
+	}
+	if back.Party("USA") == nil || back.WitnessPolicy == nil || back.WitnessPolicy.Threshold != "1" {
+		t.Fatalf("aliases or policy lost:\n%s", text)
 	}
 }

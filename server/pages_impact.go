@@ -204,6 +204,9 @@ func (d *dashboard) impactView(r *http.Request, v View) (impactView, int) {
 	if len(ps) > 6 {
 		iv.Errors["p"] = "choose at most 6 treaties and proposals"
 	}
+	// In the catalogue's order, whatever the query's: the table's columns
+	// and the script's answers always agree.
+	slices.SortStableFunc(ps, func(a, b *treaty.Treaty) int { return d.treatyIndex(a) - d.treatyIndex(b) })
 	iv.ProposalOpts = d.treatyOptions(form.Proposals...)
 	if v != nil {
 		iv.ForcesOpts = append(iv.ForcesOpts, option{Value: forcesNode, Label: "every party's forces in this node's logs, at the date", Selected: form.Forces == forcesNode})
@@ -399,7 +402,7 @@ func impactOf(rep *impact.Report, set map[string]int64) *impactResult {
 		}
 		for pi := range rep.Proposals {
 			c := rep.Cell(si, pi)
-			key := fmt.Sprintf("%d-%d", si, pi)
+			key := fmt.Sprintf("%d-%s", si, rep.Proposals[pi].ID)
 			for ri := range is.Rows {
 				is.Rows[ri].Cells[pi] = impactLimitAt{Key: key + "-" + is.Rows[ri].Limit}
 			}
@@ -448,4 +451,14 @@ func impactOf(rep *impact.Report, set map[string]int64) *impactResult {
 		res.Sides = append(res.Sides, is)
 	}
 	return res
+}
+
+// treatyIndex is where a treaty comes in the catalogue.
+func (d *dashboard) treatyIndex(t *treaty.Treaty) int {
+	for i, x := range d.treaties {
+		if x == t {
+			return i
+		}
+	}
+	return len(d.treaties)
 }

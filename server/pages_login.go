@@ -8,7 +8,7 @@ import (
 
 // Signing in: a browser cannot set an Authorization header on a link, so
 // the sign-in form takes a token once and keeps it in a cookie
-// (TokenCookie) that the node reads as it reads the header. The form only
+// (TokenCookie, one per node) that the node reads as it reads the header. The form only
 // checks that the node knows the token; what the token may see, the node
 // decides on every page.
 
@@ -30,7 +30,7 @@ func (d *dashboard) renderLogin(w http.ResponseWriter, r *http.Request, status i
 	p := &page{Title: "Sign in", Nav: "login", Data: loginView{Next: next, Message: msg}}
 	if status == http.StatusUnauthorized {
 		// The header must not claim a viewer the node refused.
-		p.Nodes = navState{Connected: true, Viewer: Viewer{Role: "not signed in"}}
+		p.Nodes = navState{Connected: true, Viewer: Viewer{Role: "not signed in"}, Self: d.opts.Node.Self()}
 	} else if !d.nav(w, r, p) {
 		return
 	}
@@ -83,11 +83,11 @@ func (d *dashboard) loginPost(w http.ResponseWriter, r *http.Request) {
 	probe.Header.Set("Authorization", "Bearer "+tok)
 	if _, err := d.opts.Node.View(probe); err != nil {
 		p.Data = loginView{Next: next, Error: "This node does not know that token."}
-		p.Nodes = navState{Connected: true, Viewer: Viewer{Role: "not signed in"}}
+		p.Nodes = navState{Connected: true, Viewer: Viewer{Role: "not signed in"}, Self: d.opts.Node.Self()}
 		d.render(w, r, http.StatusUnauthorized, "login", p)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: TokenCookie, Value: tok, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: TokenCookie(d.opts.Node.Self()), Value: tok, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -96,10 +96,12 @@ func (d *dashboard) logout(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "403 forbidden: a form posted from another site", http.StatusForbidden)
 		return
 	}
-	clearTokenCookie(w, r)
+	if d.opts.Node != nil {
+		d.clearTokenCookie(w, r)
+	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-func clearTokenCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: TokenCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+func (d *dashboard) clearTokenCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: TokenCookie(d.opts.Node.Self()), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 }

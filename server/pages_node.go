@@ -28,8 +28,8 @@ func (d *dashboard) view(w http.ResponseWriter, r *http.Request, p *page) (v Vie
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
 		// A stale sign-in cookie (the node's tokens changed) goes.
-		if _, cerr := r.Cookie(TokenCookie); cerr == nil && r.Header.Get("Authorization") == "" {
-			clearTokenCookie(w, r)
+		if _, cerr := r.Cookie(TokenCookie(d.opts.Node.Self())); cerr == nil && r.Header.Get("Authorization") == "" {
+			d.clearTokenCookie(w, r)
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tally"`)
 		d.renderLogin(w, r, http.StatusUnauthorized, localPath(r.URL.RequestURI()), "This node does not know the token given. Sign in with another, or sign out to see the public pages.")

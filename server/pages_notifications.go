@@ -306,9 +306,55 @@ func (d *dashboard) notification(w http.ResponseWriter, r *http.Request) {
 }
 
 // regimeYAML writes a regime as a regime file, for the Verify form to
-// start with.
+// start with: the fields the regime has, none of the empty ones (an
+// empty list of witnesses would not load back).
 func regimeYAML(reg *regime.Regime) (string, error) {
-	b, err := yaml.Marshal(reg)
+	type key struct {
+		Key       string `yaml:"key"`
+		ValidFrom string `yaml:"valid-from,omitempty"`
+		RevokedAt string `yaml:"revoked-at,omitempty"`
+		Reason    string `yaml:"reason,omitempty"`
+	}
+	type keys struct {
+		Checkpoint   []key `yaml:"checkpoint,omitempty"`
+		Notification []key `yaml:"notification,omitempty"`
+		Cosigner     []key `yaml:"cosigner,omitempty"`
+	}
+	type log struct {
+		Origin    string   `yaml:"origin"`
+		URL       string   `yaml:"url,omitempty"`
+		Witnesses []string `yaml:"witnesses,omitempty"`
+		Threshold string   `yaml:"threshold,omitempty"`
+	}
+	type party struct {
+		ID      string   `yaml:"id"`
+		Name    string   `yaml:"name,omitempty"`
+		Aliases []string `yaml:"aliases,omitempty"`
+		Node    string   `yaml:"node,omitempty"`
+		Witness string   `yaml:"witness,omitempty"`
+		Log     log      `yaml:"log"`
+		Keys    keys     `yaml:"keys"`
+	}
+	type file struct {
+		Version       int            `yaml:"version"`
+		Treaty        string         `yaml:"treaty"`
+		WitnessPolicy *regime.Policy `yaml:"witness-policy,omitempty"`
+		Parties       []party        `yaml:"parties"`
+	}
+	keysOf := func(ks []*regime.Key) []key {
+		var out []key
+		for _, k := range ks {
+			out = append(out, key{Key: k.Key, ValidFrom: k.ValidFrom, RevokedAt: k.RevokedAt, Reason: k.Reason})
+		}
+		return out
+	}
+	f := file{Version: reg.Version, Treaty: reg.Treaty, WitnessPolicy: reg.WitnessPolicy}
+	for _, p := range reg.Parties {
+		f.Parties = append(f.Parties, party{ID: p.ID, Name: p.Name, Aliases: p.Aliases, Node: p.Node, Witness: p.Witness,
+			Log:  log{Origin: p.Log.Origin, URL: p.Log.URL, Witnesses: p.Log.Witnesses, Threshold: p.Log.Threshold},
+			Keys: keys{Checkpoint: keysOf(p.Keys.Checkpoint), Notification: keysOf(p.Keys.Notification), Cosigner: keysOf(p.Keys.Cosigner)}})
+	}
+	b, err := yaml.Marshal(f)
 	if err != nil {
 		return "", err
 	}

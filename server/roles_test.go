@@ -16,6 +16,7 @@ import (
 
 	"github.com/tally-project/tally/civil"
 	"github.com/tally-project/tally/exchange"
+	"github.com/tally-project/tally/forces"
 	"github.com/tally-project/tally/node"
 	"github.com/tally-project/tally/server"
 	"github.com/tally-project/tally/server/internal/nodetest"
@@ -57,7 +58,8 @@ var uidPattern = regexp.MustCompile(`\b(US|RU)-[A-Z]+-\d{6}\b`)
 
 // samples are real values for the path parameters, per party.
 type samples struct {
-	uid   map[string]string // a deployed ICBM
+	uid     map[string]string // a deployed ICBM
+	changed map[string]string // an item the status change (index) changed
 	index map[string]uint64 // a status change
 	seq   map[string]uint64
 }
@@ -66,25 +68,41 @@ func sampleOf(t *testing.T, g *nodetest.Regime) samples {
 	t.Helper()
 	ctx := context.Background()
 	insp := node.Access{Role: node.RoleInspector}
-	s := samples{uid: map[string]string{}, index: map[string]uint64{}, seq: map[string]uint64{}}
+	s := samples{uid: map[string]string{}, changed: map[string]string{}, index: map[string]uint64{}, seq: map[string]uint64{}}
 	for _, p := range nodetest.Parties {
 		// A missile of the initial declaration (sequence number 1), still
-		// there in 2020.
-		fv, err := g.Nodes["US"].Forces(ctx, insp, p.ID, civil.MustParse("2011-02-05"), 0)
+		// deployed in 2020.
+		then, err := g.Nodes["US"].Forces(ctx, insp, p.ID, civil.MustParse("2011-02-05"), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, it := range fv.Items {
-			if it.Kind == "icbm" && it.Status == "deployed" {
+		now, err := g.Nodes["US"].Forces(ctx, insp, p.ID, civil.MustParse("2020-09-01"), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deployed := map[string]bool{}
+		for _, it := range now.Items {
+			deployed[it.UID] = it.Kind == "icbm" && it.Status == "deployed"
+		}
+		for _, it := range then.Items {
+			if it.Kind == "icbm" && it.Status == "deployed" && deployed[it.UID] {
 				s.uid[p.ID] = it.UID
 				break
 			}
+		}
+		if s.uid[p.ID] == "" {
+			t.Fatalf("no ICBM of %s deployed in 2011 and 2020", p.ID)
 		}
 		ns, err := g.Nodes["US"].Notifications(ctx, insp, node.NotificationFilter{Party: p.ID, Kind: exchange.StatusChange, Limit: 1})
 		if err != nil || len(ns) == 0 {
 			t.Fatalf("no status change of %s: %v", p.ID, err)
 		}
 		s.index[p.ID], s.seq[p.ID] = ns[0].Index, ns[0].Seq
+		var ev forces.Event
+		if err := json.Unmarshal(ns[0].Body, &ev); err != nil || len(ev.UIDs) == 0 {
+			t.Fatalf("the status change of %s: %v %s", p.ID, err, ns[0].Body)
+		}
+		s.changed[p.ID] = ev.UIDs[0]
 	}
 	return s
 }
@@ -409,7 +427,7 @@ func TestRoleMatrixPages(t *testing.T) {
 		pages = append(pages,
 			pageCase{path: "/forces?party=" + p.ID, itemLevel: true, private: p.ID},
 			pageCase{path: "/forces?party=" + p.ID + "&kind=icbm&status=deployed&date=2020-09-01", itemLevel: true, private: p.ID},
-			pageCase{path: "/forces/" + p.ID + "/items/" + smp.uid[p.ID], itemLevel: true},
+			pageCase{path: "/forces/" + p.ID + "/items/" + smp.changed[p.ID], itemLevel: true},
 			pageCase{path: fmt.Sprintf("/notifications/%s/%d", p.ID, smp.index[p.ID]), itemLevel: true},
 			pageCase{path: "/notifications?party=" + p.ID, itemLevel: true},
 		)
@@ -473,7 +491,7 @@ func TestSignInCookie(t *testing.T) {
 	get := func(cookie string) (*http.Response, string) {
 		req, _ := http.NewRequest("GET", base+"/forces?party=US", nil)
 		if cookie != "" {
-			req.AddCookie(&http.Cookie{Name: server.TokenCookie, Value: cookie})
+			req.AddCookie(&http.Cookie{Name: server.TokenCookie("US"), Value: cookie})
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -492,7 +510,7 @@ func TestSignInCookie(t *testing.T) {
 	resp, _ := get("tly_not-a-token-of-this-node")
 	cleared := false
 	for _, c := range resp.Cookies() {
-		cleared = cleared || c.Name == server.TokenCookie && c.MaxAge < 0
+		cleared = cleared || c.Name == server.TokenCookie("US") && c.MaxAge < 0
 	}
 	if resp.StatusCode != 401 || !cleared {
 		t.Errorf("an unknown cookie: %d, cleared %v", resp.StatusCode, cleared)
@@ -514,7 +532,7 @@ func TestSignInCookie(t *testing.T) {
 	resp = post(g.Operator["US"], "/forces%3Fparty%3DUS")
 	var set *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == server.TokenCookie {
+		if c.Name == server.TokenCookie("US") {
 			set = c
 		}
 	}

@@ -10,6 +10,8 @@
   // point shapes differ too, and print in grey.
   var palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
   var shapes = ["circle", "rectRot", "triangle", "rect", "star", "crossRot", "rectRounded"];
+  // For stacks, no black: a stack is mostly one kind.
+  var stackPalette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8a9096", "#004D40"];
   var fmt = new Intl.NumberFormat("en-US");
 
   function day(s) {
@@ -95,9 +97,7 @@
     return lines;
   }
 
-  // stack: counts by year, a stacked bar per kind (no black: a stack is
-  // mostly one kind).
-  var stackPalette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8a9096", "#004D40"];
+  // stack: counts by year, a stacked bar per kind.
   function stack(canvas, d) {
     new Chart(canvas, {
       type: "bar",
