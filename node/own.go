@@ -335,7 +335,7 @@ func (n *Node) admit(req *request) (*admitted, error) {
 	if err := n.checkPrivate(req.sub.Private, entries, k); err != nil {
 		return nil, err
 	}
-	aps, err := book.Admit(rest, time.Now())
+	aps, err := book.Admit(rest, n.cfg.Now())
 	if err != nil {
 		var rej *exchange.Rejection
 		if errors.As(err, &rej) {
@@ -379,7 +379,7 @@ func (n *Node) signDrafts(book *exchange.Book, drafts []exchange.Draft) ([][]byt
 	if err != nil {
 		return nil, err
 	}
-	a := &exchange.Author{Party: n.cfg.Party, Signer: signer, Next: book.Next()}
+	a := &exchange.Author{Party: n.cfg.Party, Signer: signer, Next: book.Next(), Now: n.cfg.Now}
 	out := make([][]byte, len(drafts))
 	for i, d := range drafts {
 		e, err := a.Sign(d)
@@ -398,7 +398,7 @@ func (n *Node) signDrafts(book *exchange.Book, drafts []exchange.Draft) ([][]byt
 func (n *Node) currentSigner(book *exchange.Book) (noteSigner, error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		for _, s := range n.signers {
-			if book.KeyValid(s.Name(), s.KeyHash(), time.Now()) == nil {
+			if book.KeyValid(s.Name(), s.KeyHash(), n.cfg.Now()) == nil {
 				return s, nil
 			}
 		}
