@@ -86,6 +86,11 @@ type Config struct {
 	// a regime replayed on a simulated clock (tally serve --demo) gives
 	// its own.
 	Now func() time.Time
+	// Acknowledge, if set, says whether the node acknowledges the other
+	// parties' notifications now; while it says no, the node writes no
+	// acknowledgement (a party that has suspended its notifications, as
+	// Russia did in 2023). Nil: always.
+	Acknowledge func() bool
 	// Health, if set, says what the node still lacks beyond its own state
 	// before /healthz answers 200 (nothing: an empty list): a demo regime
 	// that is not yet generated, for one.

@@ -840,3 +840,11 @@ func (n *Node) NextSeq() uint64 {
 	defer n.ownMu.Unlock()
 	return n.logs[n.cfg.Party].book.Next()
 }
+
+// Acknowledged is how many entries of party's log the node's own log has
+// acknowledged.
+func (n *Node) Acknowledged(party string) uint64 {
+	n.ownMu.Lock()
+	defer n.ownMu.Unlock()
+	return n.logs[n.cfg.Party].book.Acked(party)
+}
