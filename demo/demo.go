@@ -109,16 +109,18 @@ func (r *Regime) Party(id string) *Party {
 // Progress is how far the generation is.
 type Progress struct {
 	// Round and Rounds count the rounds of notifications sent and to send.
-	Round, Rounds int
+	Round  int `json:"round"`
+	Rounds int `json:"rounds"`
 	// Notifications counts the notifications sent (declaration parts
 	// count one each).
-	Notifications int
+	Notifications int `json:"notifications"`
 	// Simulated is the simulated date reached.
-	Simulated civil.Date
-	// Ready is set once the regime is generated, applied and witnessed.
-	Ready bool
-	// Took is how long the generation took (real time), once ready.
-	Took time.Duration
+	Simulated civil.Date `json:"simulated,omitempty"`
+	// Ready is set once the regime is generated (or found), applied and
+	// witnessed.
+	Ready bool `json:"ready"`
+	// Took is how long it took (real time), once ready.
+	Took time.Duration `json:"took_ns,omitempty"`
 }
 
 // Progress reports how far the generation is.
