@@ -30,6 +30,9 @@ type nodeFlags struct {
 	ackDeadline, checkpointInterval, replicate      time.Duration
 	logLevel, logFormat                             string
 	demo                                            bool
+	// addrGiven is set by settings when the address came from a flag,
+	// the environment or the file rather than the default.
+	addrGiven bool
 }
 
 func (nf *nodeFlags) register(f *pflag.FlagSet, serve bool) {
@@ -104,6 +107,7 @@ func (nf *nodeFlags) settings(cmd *cobra.Command) (*node.FileConfig, error) {
 		LogFormat: pick("log-format", nf.logFormat, "TALLY_LOG_FORMAT", fc.LogFormat, "text"),
 		Tokens:    fc.Tokens,
 	}
+	nf.addrGiven = cmd.Flags().Changed("addr") || os.Getenv("TALLY_ADDR") != "" || fc.Addr != ""
 	var err error
 	if out.AckDeadline, err = dur("ack-deadline", nf.ackDeadline, "TALLY_ACK_DEADLINE", fc.AckDeadline); err != nil {
 		return nil, err
@@ -253,6 +257,9 @@ TALLY_CPUPROFILE=FILE writes a CPU profile (pprof) until the node stops.`,
 			if nf.demo || os.Getenv("TALLY_DEMO") == "1" {
 				if cmd.Flags().Changed("regime") || cmd.Flags().Changed("party") {
 					return badInputf("--demo makes its own regime and parties: give --demo or --regime and --party, not both")
+				}
+				if !nf.addrGiven {
+					s.Addr = "" // the demo's own ports, or its default
 				}
 				return serveDemo(cmd, s, logger)
 			}
