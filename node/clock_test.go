@@ -66,8 +66,12 @@ func TestNodesOnASimulatedClock(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(v.AckedBy) != 1 {
-			return fmt.Errorf("not acknowledged yet: %+v", v)
+		if len(v.AckedBy) != 1 || v.Provided["RU"].IsZero() {
+			return fmt.Errorf("not acknowledged, or its time of provision not collected, yet: %+v", v)
+		}
+		v1, err := ru.Notification(ctx, inspector, "US", 1)
+		if err != nil || v1.Provided["RU"].IsZero() {
+			return fmt.Errorf("US seq 1: %v %+v", err, v1)
 		}
 		return nil
 	})

@@ -428,11 +428,17 @@ func (n *Node) checkPrivate(ps []PrivateLoadings, entries [][]byte, k int) error
 			if err != nil || !s.Kind.IsDeclaration() {
 				break
 			}
-			v, err := exchange.DecodeBody(s.Kind, s.Body)
-			if err != nil {
-				return err
+			// The book decodes the body strictly when it admits the
+			// batch, and refuses it whole if that fails; here plain JSON
+			// is enough to match the loadings, and much faster on a
+			// declaration of thousands of items. A body JSON cannot read
+			// gets the strict decoder's error.
+			d := &exchange.Declaration{}
+			if json.Unmarshal(s.Body, d) != nil {
+				if _, err := exchange.DecodeBody(s.Kind, s.Body); err != nil {
+					return err
+				}
 			}
-			d := v.(*exchange.Declaration)
 			if j == p.Entry && max(d.Part, 1) != 1 {
 				return bad("entry %d is part %d of a declaration; private loadings go with part 1", j, d.Part)
 			}
