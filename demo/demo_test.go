@@ -497,3 +497,48 @@ func TestStartRefuses(t *testing.T) {
 		t.Fatalf("an interrupted demo: %v", err)
 	}
 }
+
+// Stopped while it generates the regime, a demo is left interrupted:
+// started again, it says so and what to do, instead of serving half a
+// regime.
+func TestInterrupted(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "demo")
+	r, err := Start(ctx, Options{Data: dir, Addr: "127.0.0.1:0", Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Progress().Round < 2 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := r.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Err(); err == nil || r.Progress().Ready {
+		t.Fatalf("stopped while generating: %v %+v", err, r.Progress())
+	}
+	if _, err := Start(ctx, Options{Data: dir, Addr: "127.0.0.1:0", Logger: quiet()}); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("started again: %v", err)
+	}
+}
+
+// demo.json is read back from a directory a person may have edited:
+// whatever it holds, loadState returns a state or an error.
+func FuzzLoadState(f *testing.F) {
+	st := &state{Version: stateVersion, Treaty: "new-start", Parties: []string{"US", "RU"}, Addrs: map[string]string{"US": "127.0.0.1:8080"}, Generated: true}
+	data, _ := json.Marshal(st)
+	f.Add(data)
+	f.Add([]byte(`{"version":1,"generated":true,"clock":{"at":"2026-02-05T09:00:00Z"}}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, stateFile), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st, err := loadState(dir)
+		if err == nil && st.Version != stateVersion {
+			t.Fatalf("version %d accepted", st.Version)
+		}
+	})
+}

@@ -41,8 +41,8 @@ func NewCosignerAt(private string, now func() time.Time) (note.Signer, error) {
 	}
 	parts := strings.SplitN(private, "+", 5)
 	raw, err := base64.StdEncoding.DecodeString(parts[4])
-	if err != nil || len(raw) != 1+ed25519.SeedSize {
-		return nil, errors.New("malformed cosigner key")
+	if parts[0] != "PRIVATE" || parts[1] != "KEY" || parts[2] == "" || err != nil || len(raw) != 1+ed25519.SeedSize {
+		return nil, errors.New("malformed cosigner key: want PRIVATE+KEY+name+hash+key")
 	}
 	priv := ed25519.NewKeyFromSeed(raw[1:])
 	pub := append([]byte{algCosignatureV1}, priv.Public().(ed25519.PublicKey)...)

@@ -129,3 +129,26 @@ func TestCosignerAt(t *testing.T) {
 		t.Fatal("a key with a wrong hash loaded")
 	}
 }
+
+// A cosigner key read from a file is outside input: whatever it holds,
+// NewCosignerAt returns a signer or an error, never panics, and a signer
+// it returns signs.
+func FuzzNewCosignerAt(f *testing.F) {
+	set, err := Generate("UK", DefaultNames("UK"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(set.Cosigner.Private)
+	f.Add(set.Checkpoint.Private)
+	f.Add("PRIVATE+KEY+a+00000000+BA==")
+	f.Add("PRIVATE+KEY++++")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := NewCosignerAt(s, func() time.Time { return time.Unix(1e9, 0) })
+		if err != nil {
+			return
+		}
+		if _, err := c.Sign([]byte("o\n1\nAA==\n")); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
