@@ -92,3 +92,30 @@ func TestBookFlow(t *testing.T) {
 		t.Fatalf("replay: next %d size %d, want %d %d", re.Next(), re.Size(), us.Next(), us.Size())
 	}
 }
+
+// The parties declared their forces as of 5 February 2018, the day the
+// central limits applied: a periodic declaration may be as of the
+// treaty's reduction deadline, with the periodic rule's deadline; any
+// other day off the 1 March / 1 September rule is still refused.
+func TestPeriodicDeclarationAsOfTheReductionDeadline(t *testing.T) {
+	f := newFixture(t, regimetest.Options{})
+	us := f.book("US")
+	d, _ := usInitial(t)
+	f.admit(us, f.write("US", InitialDeclaration, "2011-02-05", d))
+	f.now = time.Date(2018, 2, 20, 0, 0, 0, 0, time.UTC)
+	for _, day := range []string{"2018-02-04", "2018-02-06"} {
+		d2 := *d
+		d2.AsOf = civil.MustParse(day)
+		_, err := us.Admit([][]byte{f.write("US", PeriodicDeclaration, day, &d2)}, f.now)
+		if err == nil || !strings.Contains(err.Error(), "body.as_of") {
+			t.Fatalf("as of %s: %v", day, err)
+		}
+		f.authors["US"].Next--
+	}
+	d2 := *d
+	d2.AsOf = civil.MustParse("2018-02-05")
+	aps := f.admit(us, f.write("US", PeriodicDeclaration, "2018-02-05", &d2))
+	if ap := aps[0]; !ap.Valid || ap.Deadline == nil || ap.Deadline.Due != civil.MustParse("2018-03-07") || ap.Deadline.Rule != "six-month-update" {
+		t.Fatalf("as of the reduction deadline: %+v %+v", ap.Problems, ap.Deadline)
+	}
+}

@@ -142,6 +142,7 @@ func noteText(msg []byte) (string, error) {
 type archive struct {
 	j   *journal.Journal
 	reg *regime.Regime // nil: cosignatures are not evaluated
+	now func() time.Time
 
 	mu  sync.Mutex
 	cps []*archived
@@ -162,12 +163,12 @@ type cosigned struct {
 	at   time.Time
 }
 
-func openArchive(path string, reg *regime.Regime) (*archive, error) {
+func openArchive(path string, reg *regime.Regime, now func() time.Time) (*archive, error) {
 	j, recs, err := journal.Open(path, archiveHeader)
 	if err != nil {
 		return nil, err
 	}
-	a := &archive{j: j, reg: reg, byWitness: map[string][]cosigned{}}
+	a := &archive{j: j, reg: reg, now: now, byWitness: map[string][]cosigned{}}
 	data := journal.Marshal(recs...)
 	cps, err := ParseArchive(append([]byte(archiveHeader+"\n"), data...))
 	if err != nil {
@@ -196,7 +197,7 @@ func (a *archive) attach(ar *archived, line string) bool {
 		ar.Cosignatures = append(ar.Cosignatures, line)
 		return true
 	}
-	c, err := a.reg.OpenCheckpoint(append(bytes.Clone(ar.Note), line...), time.Now())
+	c, err := a.reg.OpenCheckpoint(append(bytes.Clone(ar.Note), line...), a.now())
 	if err != nil || len(c.Cosignatures) != 1 {
 		return false
 	}

@@ -65,6 +65,9 @@ type Options struct {
 	BatchMaxAge  time.Duration
 	// Logger receives operational messages; default slog.Default().
 	Logger *slog.Logger
+	// Now is the clock that judges the validity of keys and cosignatures;
+	// default time.Now.
+	Now func() time.Time
 }
 
 // Log is a party's own append-only log, stored by Tessera in a directory.
@@ -118,6 +121,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	l := &Log{
 		dir:     dir,
 		origin:  opts.Signer.Name(),
@@ -139,7 +145,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 		return nil, err
 	}
 	var err error
-	if l.arch, err = openArchive(filepath.Join(dir, ArchiveFile), opts.Regime); err != nil {
+	if l.arch, err = openArchive(filepath.Join(dir, ArchiveFile), opts.Regime, opts.Now); err != nil {
 		return nil, err
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))

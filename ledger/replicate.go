@@ -56,6 +56,9 @@ type ReplicatorOptions struct {
 	// HTTPClient for the default Source; default a 30-second timeout.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// Now is the clock that judges the validity of keys; default
+	// time.Now.
+	Now func() time.Time
 }
 
 // Replicator keeps a verified copy of the position of another party's log
@@ -122,6 +125,9 @@ func NewReplicator(dir string, opts ReplicatorOptions) (*Replicator, error) {
 	}
 	if r.opts.Logger == nil {
 		r.opts.Logger = slog.Default()
+	}
+	if r.opts.Now == nil {
+		r.opts.Now = time.Now
 	}
 	r.log = r.opts.Logger.With("replica", r.party.ID)
 	data, err := os.ReadFile(r.path)
@@ -191,7 +197,7 @@ func (r *Replicator) Sync(ctx context.Context) error {
 	if len(raw) == 0 {
 		return ErrNotTrusted
 	}
-	c, err := r.opts.Regime.OpenCheckpoint(raw, time.Now())
+	c, err := r.opts.Regime.OpenCheckpoint(raw, r.opts.Now())
 	if err != nil {
 		return err
 	}
@@ -209,6 +215,11 @@ func (r *Replicator) Sync(ctx context.Context) error {
 		root, err := r.rng.GetRootHash(nil)
 		if err != nil {
 			return err
+		}
+		if next == 0 {
+			// The compact range of no entries has no root; RFC 6962
+			// gives the empty tree the hash of the empty string.
+			root = rfc6962.DefaultHasher.EmptyRoot()
 		}
 		if !bytes.Equal(root, c.Hash) {
 			return r.inconsistent(ctx, raw, fmt.Sprintf("a trusted checkpoint of size %d has root %x, the entries already delivered give %x", c.Size, c.Hash, root))

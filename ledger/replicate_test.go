@@ -152,3 +152,54 @@ func TestReplicatorRefusesAlteredEntries(t *testing.T) {
 		t.Fatalf("altered log: %v, %d delivered, told %q", err, len(c.got), told)
 	}
 }
+
+// A log with no entries yet publishes a checkpoint of size 0, whose root
+// is the hash of the empty tree: the replica takes it as consistent with
+// the nothing it holds, and goes on from it when entries come.
+func TestReplicatorEmptyLog(t *testing.T) {
+	fx := regimetest.New(t, regimetest.Options{}, "US", "RU")
+	ctx := ctxTimeout(t, 30*time.Second)
+	us := openLog(t, filepath.Join(t.TempDir(), "us"), fx, "US", nil)
+	defer us.Close()
+	for us.Checkpoint() == nil {
+		if ctx.Err() != nil {
+			t.Fatal("no checkpoint of the empty log")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	src := DirSource(us.Dir())
+	w := newWitness(t, filepath.Join(t.TempDir(), "ru"), fx, fx.Regime, "RU", src)
+	defer w.Close()
+	cosign := func(old uint64) {
+		t.Helper()
+		cp := us.Checkpoint()
+		size, _, _ := checkpointSizeRoot(cp)
+		proof, _ := consistencyFrom(ctx, src, old, size)
+		if status, _, a := w.AddCheckpoint(ctx, witnessapi.Request{OldSize: old, Proof: proof, Checkpoint: cp}.Marshal()); status != 200 {
+			t.Fatalf("witness: %d %s", status, a)
+		}
+	}
+	cosign(0)
+	c := &collector{failAt: -1}
+	var told string
+	r, err := NewReplicator(t.TempDir(), ReplicatorOptions{
+		Regime: fx.Regime, Log: "US", Self: "RU", Source: src, Deliver: c.deliver,
+		Checkpoint:   func(context.Context) ([]byte, error) { return w.Latest(us.Origin()), nil },
+		Inconsistent: func(_ context.Context, _ []byte, detail string) { told = detail },
+		Logger:       testLogger(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Sync(ctx); err != nil || told != "" {
+		t.Fatalf("the empty log: %v (told %q)", err, told)
+	}
+	if !bytes.Equal(r.Checkpoint(), w.Latest(us.Origin())) {
+		t.Fatal("the replica did not take the empty log's checkpoint")
+	}
+	appendAll(t, us, seq("e", 0, 3)...)
+	cosign(0)
+	if err := r.Sync(ctx); err != nil || len(c.got) != 3 || told != "" {
+		t.Fatalf("after three entries: %v, %d delivered (told %q)", err, len(c.got), told)
+	}
+}

@@ -124,7 +124,7 @@ func (s *submitter) accept(cp *archived, snap ArchivedCheckpoint, resp []byte) e
 	}
 	reg := s.l.opts.Regime
 	for _, line := range lines {
-		c, err := reg.OpenCheckpoint(append(bytes.Clone(snap.Note), line...), time.Now())
+		c, err := reg.OpenCheckpoint(append(bytes.Clone(snap.Note), line...), s.l.opts.Now())
 		if err != nil || c.CosignedBy(s.w) == nil {
 			continue // a signature by another key: ignored, as tlog-witness says
 		}

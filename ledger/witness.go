@@ -54,6 +54,10 @@ type WitnessOptions struct {
 	HTTPClient *http.Client
 	// Logger receives operational messages; default slog.Default().
 	Logger *slog.Logger
+	// Now is the clock that judges the validity of keys and dates alerts;
+	// default time.Now. The time a cosignature carries is the Cosigner's
+	// (keys.LoadCosignerAt makes one on a given clock).
+	Now func() time.Time
 }
 
 // Witness witnesses the logs of the other parties (C2SP tlog-witness): it
@@ -112,7 +116,10 @@ func NewWitness(dir string, opts WitnessOptions) (*Witness, error) {
 	if key == nil {
 		return nil, fmt.Errorf("ledger.NewWitness: %s+%08x is not a cosigner key of %s in regime %s", opts.Cosigner.Name(), opts.Cosigner.KeyHash(), self.ID, opts.Regime.File())
 	}
-	if !key.ValidAt(time.Now()) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if !key.ValidAt(opts.Now()) {
 		return nil, fmt.Errorf("ledger.NewWitness: cosigner key %s is not valid now (valid from %s, revoked at %s)", key.Name(), key.ValidFrom, key.RevokedAt)
 	}
 	if opts.HTTPClient == nil {
@@ -286,7 +293,7 @@ func (w *Witness) add(ctx context.Context, body []byte) addResult {
 	if err != nil {
 		return plain(http.StatusBadRequest, "%v", err)
 	}
-	now := time.Now()
+	now := w.opts.Now()
 	c, err := w.reg.OpenCheckpoint(req.Checkpoint, now)
 	switch {
 	case errors.Is(err, regime.ErrUnknownOrigin):
@@ -480,7 +487,7 @@ func (w *Witness) Handler() http.Handler {
 // the log could not be read; it returns nil both when the views agree and
 // when an alert was raised (see Alerts).
 func (w *Witness) Observe(ctx context.Context, msg []byte, from string) error {
-	c, err := w.reg.OpenCheckpoint(msg, time.Now())
+	c, err := w.reg.OpenCheckpoint(msg, w.opts.Now())
 	if err != nil {
 		return err
 	}
@@ -547,7 +554,7 @@ func (w *Witness) compare(ctx context.Context, mine cosignedCP, other []byte, ot
 	if err != nil {
 		return fmt.Errorf("reading the checkpoint of %s from %s: %w", p.ID, src, err)
 	}
-	cur, err := w.reg.OpenCheckpoint(curRaw, time.Now())
+	cur, err := w.reg.OpenCheckpoint(curRaw, w.opts.Now())
 	if err != nil {
 		return fmt.Errorf("the checkpoint served by %s: %w", src, err)
 	}
@@ -655,7 +662,7 @@ func (w *Witness) comparePeer(ctx context.Context, p *regime.Party) error {
 	}
 	var errs []error
 	for _, msg := range s.Checkpoints {
-		c, err := w.reg.OpenCheckpoint([]byte(msg), time.Now())
+		c, err := w.reg.OpenCheckpoint([]byte(msg), w.opts.Now())
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -694,6 +701,9 @@ func (w *Witness) Alerts() []Alert { return w.alerts.list() }
 // raise stores an alert and queues it for the sink.
 func (w *Witness) raise(a Alert) {
 	a.Observer = w.self.ID
+	if a.Time.IsZero() {
+		a.Time = w.opts.Now().UTC()
+	}
 	if err := w.alerts.raise(a); err != nil {
 		// The alert could not be stored: say so as loudly as we can. It is
 		// raised again the next time the evidence is seen.

@@ -258,9 +258,16 @@ func (n *Node) healthz(w http.ResponseWriter, r *http.Request) {
 		n.ownMu.Lock()
 		broken := n.broken
 		n.ownMu.Unlock()
-		if broken != nil {
+		var missing []string
+		if n.cfg.Health != nil {
+			missing = n.cfg.Health()
+		}
+		switch {
+		case broken != nil:
 			code, st["status"] = http.StatusServiceUnavailable, "recovering: "+broken.Error()
-		} else {
+		case len(missing) > 0:
+			code, st["status"], st["missing"] = http.StatusServiceUnavailable, "not ready", missing
+		default:
 			st["status"] = "ok"
 		}
 	}

@@ -38,6 +38,9 @@ type cluster struct {
 	served  map[string]chan error
 	mu      sync.Mutex
 	parkFor time.Duration
+	// now and health, if set, are every node's Config.Now and Health.
+	now    func() time.Time
+	health func() []string
 }
 
 func newCluster(t *testing.T, parties ...string) *cluster {
@@ -77,7 +80,7 @@ func (c *cluster) config(p string) Config {
 	return Config{Regime: c.fix.Regime, Party: p, Data: c.dirs[p], Treaty: c.tr,
 		Tokens:             []Token{c.tokens[p], c.insp},
 		CheckpointInterval: 100 * time.Millisecond, ReplicateInterval: 100 * time.Millisecond, ProvisionInterval: 150 * time.Millisecond,
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: discard, ParkFor: c.parkFor}
+		HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: discard, ParkFor: c.parkFor, Now: c.now, Health: c.health}
 }
 
 // start opens party p's node and serves it on its address.

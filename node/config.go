@@ -111,3 +111,11 @@ func WriteTokens(path string, ts []Token) error {
 	}
 	return writeFileSync(path, []byte(s))
 }
+
+// clock is Config.Now, or time.Now.
+func (c *Config) clock() func() time.Time {
+	if c.Now != nil {
+		return c.Now
+	}
+	return time.Now
+}

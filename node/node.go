@@ -79,6 +79,22 @@ type Config struct {
 	// HTTPClient reaches the other parties' nodes.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// Now is the node's clock: the time its cosignatures carry (and so
+	// when the other parties' notifications reached it), the created time
+	// of what it signs, what submissions are judged fresh against, the
+	// validity of keys and the acknowledgement deadline. Default time.Now;
+	// a regime replayed on a simulated clock (tally serve --demo) gives
+	// its own.
+	Now func() time.Time
+	// Acknowledge, if set, says whether the node acknowledges the other
+	// parties' notifications now; while it says no, the node writes no
+	// acknowledgement (a party that has suspended its notifications, as
+	// Russia did in 2023). Nil: always.
+	Acknowledge func() bool
+	// Health, if set, says what the node still lacks beyond its own state
+	// before /healthz answers 200 (nothing: an empty list): a demo regime
+	// that is not yet generated, for one.
+	Health func() []string
 }
 
 // Node is a party's node: its own log, its witness of the other parties'
@@ -182,6 +198,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if cfg.Treaty == nil {
 		t, err := treaty.Lookup(cfg.Regime.Treaty)
 		if err != nil {
@@ -224,7 +243,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: checkpoint key: %v", err)
 	}
 	coPriv, _ := keys.Files(cfg.Keys, cfg.Party, regime.RoleCosigner)
-	cosigner, err := keys.LoadCosigner(coPriv)
+	cosigner, err := keys.LoadCosignerAt(coPriv, cfg.Now)
 	if err != nil {
 		return nil, fmt.Errorf("node: cosigner key: %v", err)
 	}
@@ -243,7 +262,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		ls := &logState{party: p, book: b, prov: newProvTracker(cfg.Regime, p.ID)}
+		ls := &logState{party: p, book: b, prov: newProvTracker(cfg.Regime, cfg.Now, p.ID)}
 		n.logs[p.ID] = ls
 		n.order = append(n.order, p.ID)
 	}
@@ -251,7 +270,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	// The own log.
 	n.own, err = ledger.Open(ctx, filepath.Join(cfg.Data, "log"), ledger.Options{
 		Signer: cpSigner, Regime: cfg.Regime, HTTPClient: cfg.HTTPClient,
-		CheckpointInterval: cfg.CheckpointInterval, Logger: n.log,
+		CheckpointInterval: cfg.CheckpointInterval, Logger: n.log, Now: cfg.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("node: %v", err)
@@ -277,7 +296,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	// The witness.
 	n.wit, err = ledger.NewWitness(filepath.Join(cfg.Data, "witness"), ledger.WitnessOptions{
 		Regime: cfg.Regime, Self: cfg.Party, Cosigner: cosigner, Alerts: n.alertSink,
-		HTTPClient: cfg.HTTPClient, Logger: n.log,
+		HTTPClient: cfg.HTTPClient, Logger: n.log, Now: cfg.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("node: witness: %v", err)
@@ -292,18 +311,14 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 			Regime: cfg.Regime, Log: id, Self: cfg.Party,
 			Deliver: n.deliver(ls),
 			Checkpoint: func(context.Context) ([]byte, error) {
-				cp := n.wit.Latest(origin)
-				if emptyCheckpoint(cp) {
-					return nil, nil // nothing to replicate yet
-				}
-				return cp, nil
+				return n.wit.Latest(origin), nil
 			},
 			Inconsistent: func(ctx context.Context, cp []byte, detail string) {
 				if err := n.wit.Observe(ctx, cp, "replica of "+id+": "+detail); err != nil {
 					n.log.Warn("observing an inconsistent checkpoint", "log", id, "err", err)
 				}
 			},
-			Interval: cfg.ReplicateInterval, HTTPClient: cfg.HTTPClient, Logger: n.log,
+			Interval: cfg.ReplicateInterval, HTTPClient: cfg.HTTPClient, Logger: n.log, Now: cfg.Now,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("node: replica of %s: %v", id, err)
@@ -361,12 +376,6 @@ func loadNotificationSigners(dir, party string) ([]note.Signer, error) {
 }
 
 type noteSigner = note.Signer
-
-// emptyCheckpoint reports whether a checkpoint is of an empty log.
-func emptyCheckpoint(cp []byte) bool {
-	_, rest, ok := strings.Cut(string(cp), "\n")
-	return ok && strings.HasPrefix(rest, "0\n")
-}
 
 // waitPublished waits until a checkpoint covers every entry integrated
 // (after a crash, Tessera publishes one within an interval).
@@ -581,6 +590,19 @@ func (n *Node) Shutdown(ctx context.Context) error {
 
 // Party is the node's party.
 func (n *Node) Party() string { return n.cfg.Party }
+
+// Now is the time on the node's clock (Config.Now).
+func (n *Node) Now() time.Time { return n.cfg.Now() }
+
+// WaitWitnessed blocks until a checkpoint of the node's own log that
+// covers its first size entries meets the regime's witness policy.
+func (n *Node) WaitWitnessed(ctx context.Context, size uint64) error {
+	if size == 0 {
+		return nil
+	}
+	_, err := n.own.WaitWitnessed(ctx, size-1)
+	return err
+}
 
 // Regime is the regime the node serves.
 func (n *Node) Regime() *regime.Regime { return n.reg }

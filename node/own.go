@@ -337,7 +337,7 @@ func (n *Node) admit(req *request) (*admitted, error) {
 	if err := n.checkPrivate(req.sub.Private, entries, k); err != nil {
 		return nil, err
 	}
-	aps, err := book.Admit(rest, time.Now())
+	aps, err := book.Admit(rest, n.cfg.Now())
 	if err != nil {
 		var rej *exchange.Rejection
 		if errors.As(err, &rej) {
@@ -381,7 +381,7 @@ func (n *Node) signDrafts(book *exchange.Book, drafts []exchange.Draft) ([][]byt
 	if err != nil {
 		return nil, err
 	}
-	a := &exchange.Author{Party: n.cfg.Party, Signer: signer, Next: book.Next()}
+	a := &exchange.Author{Party: n.cfg.Party, Signer: signer, Next: book.Next(), Now: n.cfg.Now}
 	out := make([][]byte, len(drafts))
 	for i, d := range drafts {
 		e, err := a.Sign(d)
@@ -400,7 +400,7 @@ func (n *Node) signDrafts(book *exchange.Book, drafts []exchange.Draft) ([][]byt
 func (n *Node) currentSigner(book *exchange.Book) (noteSigner, error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		for _, s := range n.signers {
-			if book.KeyValid(s.Name(), s.KeyHash(), time.Now()) == nil {
+			if book.KeyValid(s.Name(), s.KeyHash(), n.cfg.Now()) == nil {
 				return s, nil
 			}
 		}
@@ -430,11 +430,17 @@ func (n *Node) checkPrivate(ps []PrivateLoadings, entries [][]byte, k int) error
 			if err != nil || !s.Kind.IsDeclaration() {
 				break
 			}
-			v, err := exchange.DecodeBody(s.Kind, s.Body)
-			if err != nil {
-				return err
+			// The book decodes the body strictly when it admits the
+			// batch, and refuses it whole if that fails; here plain JSON
+			// is enough to match the loadings, and much faster on a
+			// declaration of thousands of items. A body JSON cannot read
+			// gets the strict decoder's error.
+			d := &exchange.Declaration{}
+			if json.Unmarshal(s.Body, d) != nil {
+				if _, err := exchange.DecodeBody(s.Kind, s.Body); err != nil {
+					return err
+				}
 			}
-			d := v.(*exchange.Declaration)
 			if j == p.Entry && max(d.Part, 1) != 1 {
 				return bad("entry %d is part %d of a declaration; private loadings go with part 1", j, d.Part)
 			}

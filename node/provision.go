@@ -64,13 +64,14 @@ func (f frontier) ranges(party, receiver string) []store.Provision {
 // provTracker follows the cosignatures in one log's checkpoint archive.
 type provTracker struct {
 	reg   *regime.Regime
+	now   func() time.Time
 	party string
 	seen  map[string]bool // cosignature lines already counted
 	front map[string]*frontier
 }
 
-func newProvTracker(reg *regime.Regime, party string) *provTracker {
-	return &provTracker{reg: reg, party: party, seen: map[string]bool{}, front: map[string]*frontier{}}
+func newProvTracker(reg *regime.Regime, now func() time.Time, party string) *provTracker {
+	return &provTracker{reg: reg, now: now, party: party, seen: map[string]bool{}, front: map[string]*frontier{}}
 }
 
 // add counts the cosignatures of an archive not counted yet, and returns
@@ -84,7 +85,7 @@ func (p *provTracker) add(cps []*ledger.ArchivedCheckpoint) []string {
 			}
 			p.seen[line] = true
 			msg := append(append([]byte(nil), cp.Note...), line...)
-			c, err := p.reg.OpenCheckpoint(msg, time.Now())
+			c, err := p.reg.OpenCheckpoint(msg, p.now())
 			if err != nil || c.Log.ID != p.party {
 				continue
 			}

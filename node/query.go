@@ -553,7 +553,7 @@ func (n *Node) Notifications(ctx context.Context, who Access, f NotificationFilt
 	}
 	if f.Unacknowledged {
 		q.Unacknowledged = true
-		q.CreatedBefore = time.Now().Add(-n.cfg.AckDeadline)
+		q.CreatedBefore = n.cfg.Now().Add(-n.cfg.AckDeadline)
 		for _, p := range n.reg.Parties {
 			q.Receivers = append(q.Receivers, p.ID)
 		}
@@ -605,7 +605,7 @@ func (n *Node) views(ctx context.Context, ns []*store.Notification, unackedOnly 
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(-n.cfg.AckDeadline)
+	deadline := n.cfg.Now().Add(-n.cfg.AckDeadline)
 	out := make([]*NotificationView, 0, len(ns))
 	for _, nt := range ns {
 		ps, ok := provs[nt.Party]
@@ -732,7 +732,7 @@ func (n *Node) ReceiptOf(ctx context.Context, who Access, party string, index ui
 		if len(cand) == 0 {
 			continue
 		}
-		cc, err := n.reg.OpenCheckpoint(cand, time.Now())
+		cc, err := n.reg.OpenCheckpoint(cand, n.cfg.Now())
 		if err != nil || cc.Size <= index || cc.Size > held {
 			continue
 		}
@@ -839,4 +839,12 @@ func (n *Node) NextSeq() uint64 {
 	n.ownMu.Lock()
 	defer n.ownMu.Unlock()
 	return n.logs[n.cfg.Party].book.Next()
+}
+
+// Acknowledged is how many entries of party's log the node's own log has
+// acknowledged.
+func (n *Node) Acknowledged(party string) uint64 {
+	n.ownMu.Lock()
+	defer n.ownMu.Unlock()
+	return n.logs[n.cfg.Party].book.Acked(party)
 }

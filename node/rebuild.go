@@ -176,7 +176,7 @@ func Rebuild(ctx context.Context, cfg Config, dst string) (*RebuildReport, error
 		if err != nil {
 			return nil, err
 		}
-		pt := newProvTracker(cfg.Regime, p.ID)
+		pt := newProvTracker(cfg.Regime, cfg.clock(), p.ID)
 		if err := pt.save(ctx, st, pt.add(cps)); err != nil {
 			return nil, err
 		}
@@ -201,7 +201,7 @@ func checkMirror(cfg Config, dir string, m *mirror) error {
 	if err := json.Unmarshal(data, &state); err != nil || state.Checkpoint == "" {
 		return nil
 	}
-	c, err := cfg.Regime.OpenCheckpoint([]byte(state.Checkpoint), time.Now())
+	c, err := cfg.Regime.OpenCheckpoint([]byte(state.Checkpoint), cfg.clock()())
 	if err != nil {
 		return fmt.Errorf("the replica's checkpoint: %v", err)
 	}

@@ -110,6 +110,9 @@ func (n *Node) replicate(ls *logState) {
 // are new since the last one, if any of them is of a kind acknowledged,
 // or not a valid notification (which the acknowledgement names).
 func (n *Node) acknowledge(ctx context.Context, ls *logState) error {
+	if n.cfg.Acknowledge != nil && !n.cfg.Acknowledge() {
+		return nil
+	}
 	n.ownMu.Lock()
 	acked := n.logs[n.cfg.Party].book.Acked(ls.party.ID)
 	n.ownMu.Unlock()
@@ -120,7 +123,7 @@ func (n *Node) acknowledge(ctx context.Context, ls *logState) error {
 	if size <= acked || len(cp) == 0 {
 		return nil
 	}
-	c, err := n.reg.OpenCheckpoint(cp, time.Now())
+	c, err := n.reg.OpenCheckpoint(cp, n.cfg.Now())
 	if err != nil {
 		return err
 	}
@@ -154,7 +157,7 @@ func (n *Node) acknowledge(ctx context.Context, ls *logState) error {
 			a.Through = prev[0].Seq
 		}
 	}
-	_, err = n.submitDraft(ctx, exchange.Acknowledgement, civil.Of(time.Now().UTC()), a)
+	_, err = n.submitDraft(ctx, exchange.Acknowledgement, civil.Of(n.cfg.Now().UTC()), a)
 	return err
 }
 
@@ -204,7 +207,7 @@ func (n *Node) syncProvision(ctx context.Context, local bool) {
 			ls.latest.Store(latest.Full())
 			if cur, _ := ls.witnessed.Load().([]byte); len(changed) > 0 || cur == nil {
 				for i := len(cps) - 1; i >= 0 && i >= len(cps)-64; i-- {
-					c, err := n.reg.OpenCheckpoint(cps[i].Full(), time.Now())
+					c, err := n.reg.OpenCheckpoint(cps[i].Full(), n.cfg.Now())
 					if err == nil && c.Witnessed() {
 						ls.witnessed.Store(cps[i].Full())
 						break
@@ -267,14 +270,14 @@ func (n *Node) Logs() []LogStatus {
 			}
 			st.Size = ls.synced.Load()
 			if w, _ := ls.witnessed.Load().([]byte); len(w) > 0 {
-				if c, err := n.reg.OpenCheckpoint(w, time.Now()); err == nil {
+				if c, err := n.reg.OpenCheckpoint(w, n.cfg.Now()); err == nil {
 					st.WitnessedSize = c.Size
 				}
 			}
 		}
 		if len(cp) > 0 {
 			st.Checkpoint = string(cp)
-			if c, err := n.reg.OpenCheckpoint(cp, time.Now()); err == nil {
+			if c, err := n.reg.OpenCheckpoint(cp, n.cfg.Now()); err == nil {
 				for _, cs := range c.Cosignatures {
 					st.Cosigned = append(st.Cosigned, Cosignature{Witness: cs.Witness.ID, Time: cs.Time})
 				}

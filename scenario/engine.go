@@ -53,6 +53,8 @@ type engine struct {
 	// when it is not an elimination in the treaty's sense.
 	exits map[string]string
 	conv  map[string]forces.Attrs
+	// windows and windowDays date notifications in windows (Options).
+	windows, windowDays int
 }
 
 func newEngine(party string, types *forces.Types) *engine {
@@ -693,7 +695,6 @@ func (e *engine) describe(steps []*step) string {
 // earlier steps are done and it applies cleanly, preferring the phase
 // order, and dates them in the order they applied.
 func (e *engine) schedule(notices []*notice, first, last civil.Date) ([]forces.Event, error) {
-	days := first.DaysUntil(last) + 1
 	total := len(notices)
 	next := map[*item]int{}
 	ready := func(n *notice) bool {
@@ -717,7 +718,10 @@ func (e *engine) schedule(notices []*notice, first, last civil.Date) ([]forces.E
 				continue
 			}
 			ev := n.ev
-			ev.Date = first.AddDays(len(out) * days / total)
+			ev.Date = e.dateOf(len(out), total, first, last)
+			if len(out) > 0 && ev.Date < out[len(out)-1].Date {
+				ev.Date = out[len(out)-1].Date
+			}
 			if err := e.inv.Apply(ev); err != nil {
 				lastErr = fmt.Errorf("%s %s: %w", ev.Op, ev.Note, err)
 				later = append(later, n)
@@ -737,4 +741,26 @@ func (e *engine) schedule(notices []*notice, first, last civil.Date) ([]forces.E
 		pending = later
 	}
 	return out, nil
+}
+
+// dateOf is the date of the i-th of total notifications between first
+// and last (inclusive): spread evenly over every day, or in windows
+// (Options.Windows).
+func (e *engine) dateOf(i, total int, first, last civil.Date) civil.Date {
+	days := first.DaysUntil(last) + 1
+	if e.windows <= 0 {
+		return first.AddDays(i * days / total)
+	}
+	k := e.windows
+	length := min(e.windowDays, days)
+	w := i * k / total
+	// The notifications of window w are lo..hi-1.
+	lo, hi := (w*total+k-1)/k, ((w+1)*total+k-1)/k
+	// One window ends the day before the next declaration; several
+	// reach from the day after the last one to the day before the next.
+	start := days - length
+	if k > 1 {
+		start = w * (days - length) / (k - 1)
+	}
+	return first.AddDays(start + (i-lo)*length/max(hi-lo, 1))
 }

@@ -25,10 +25,40 @@ var (
 // Russia, 2011-02-05 to 2026-02-05, from the bundled data
 // (catalog/scenario). The result is the same on every call.
 func NewStart() (*Scenario, error) {
-	return build(usPlan(), ruPlan())
+	return NewStartWith(Options{})
 }
 
-func build(plans ...partyPlan) (*Scenario, error) {
+// Options shape how a scenario is generated. The zero value is NewStart's.
+type Options struct {
+	// Windows, when set, dates the notifications between two declarations
+	// in that many windows of WindowDays days instead of over every day:
+	// the last window ends the day before the next declaration (or before
+	// the party stops notifying); with more than one, the first starts
+	// the day after the declaration and the others lie evenly between.
+	// Within a window the notifications keep their order and spread over
+	// its days. A regime
+	// replayed in rounds of transmission (tally serve --demo) sends each
+	// window in one round, within the five days New START gives a change,
+	// and so replays fifteen years in a few dozen rounds. The items and
+	// every declaration are the same whatever the windows: only the days
+	// of the notifications between declarations differ.
+	Windows int
+	// WindowDays is how many days a window lasts; default 5.
+	WindowDays int
+}
+
+// NewStartWith is NewStart shaped by opts.
+func NewStartWith(opts Options) (*Scenario, error) {
+	if opts.Windows < 0 || opts.WindowDays < 0 {
+		return nil, fmt.Errorf("scenario: %d windows of %d days", opts.Windows, opts.WindowDays)
+	}
+	if opts.Windows > 0 && opts.WindowDays == 0 {
+		opts.WindowDays = 5
+	}
+	return build(opts, usPlan(), ruPlan())
+}
+
+func build(opts Options, plans ...partyPlan) (*Scenario, error) {
 	read := func(name string) ([]byte, error) { return catalog.FS.ReadFile(name) }
 	data, err := read(aggregatesFile)
 	if err != nil {
@@ -65,7 +95,7 @@ func build(plans ...partyPlan) (*Scenario, error) {
 	}
 	types := forces.Catalogue()
 	for _, pl := range plans {
-		p, err := run(pl, s, anc, types)
+		p, err := run(pl, s, anc, types, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -106,9 +136,10 @@ func regular(d civil.Date) bool {
 	return day == 1 && (m == 3 || m == 9)
 }
 
-func run(pl partyPlan, s *Scenario, anc *anchors, types *forces.Types) (*Party, error) {
+func run(pl partyPlan, s *Scenario, anc *anchors, types *forces.Types, opts Options) (*Party, error) {
 	p := &Party{ID: pl.id, Name: pl.name, Sites: pl.sites}
 	e := newEngine(pl.id, types)
+	e.windows, e.windowDays = opts.Windows, opts.WindowDays
 	e.inv.DeclareSites(pl.sites)
 	var last *composition
 	compose := func(d civil.Date, t targets) (*composition, error) {

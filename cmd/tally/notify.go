@@ -225,6 +225,7 @@ split into parts.
 	}
 	var url, token, party, keyFile, receipts, out, journal string
 	var next uint64
+	var witnessed time.Duration
 	client := func() (*node.Client, error) {
 		if url == "" {
 			url = os.Getenv("TALLY_URL")
@@ -267,6 +268,15 @@ split into parts.
 	}
 	printReceipts := func(cmd *cobra.Command, resp *node.SubmitResponse) error {
 		w := cmd.OutOrStdout()
+		if witnessed > 0 {
+			cl, err := client()
+			if err != nil {
+				return err
+			}
+			if err := awaitWitnessed(cmd, cl, resp, witnessed); err != nil {
+				return err
+			}
+		}
 		for _, r := range resp.Receipts {
 			again := ""
 			if r.Existing {
@@ -466,9 +476,46 @@ of what was already logged).`,
 	for _, c := range []*cobra.Command{send, submit} {
 		c.Flags().StringVar(&receipts, "receipts", "", "write each receipt to DIR/<PARTY>-<SEQ>.tlog-proof")
 	}
+	for _, c := range []*cobra.Command{send, submit} {
+		c.Flags().DurationVar(&witnessed, "witnessed", 0, "wait up to this long for the other parties to cosign each notification, and write those receipts (e.g. 30s)")
+	}
 	send.Flags().StringVar(&journal, "journal", "", "write the signed batch here before submitting; submit one left here first")
 	sign.Flags().Uint64Var(&next, "next", 0, "the first sequence number")
 	sign.Flags().StringVarP(&out, "out", "o", "", "the file of signed envelopes")
 	notifyCmd.AddCommand(send, sign, submit, nextCmd)
 	rootCmd.AddCommand(notifyCmd)
+}
+
+// awaitWitnessed waits until every notification of resp has reached
+// every other party (their cosignatures on a checkpoint that includes
+// it), and replaces each receipt with the node's freshest, which carries
+// those cosignatures.
+func awaitWitnessed(cmd *cobra.Command, cl *node.Client, resp *node.SubmitResponse, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	var reg node.RegimeView
+	if err := cl.Get(ctx, node.APIPrefix+"/regime", &reg); err != nil {
+		return err
+	}
+	for _, r := range resp.Receipts {
+		for {
+			var v node.NotificationView
+			err := cl.Get(ctx, fmt.Sprintf("%s/notifications/%s/%d", node.APIPrefix, r.Party, r.Seq), &v)
+			if err == nil && len(v.Provided) >= len(reg.Parties)-1 {
+				var rv node.ReceiptView
+				if err := cl.Get(ctx, fmt.Sprintf("%s/receipts/%s/%d", node.APIPrefix, r.Party, r.Seq), &rv); err != nil {
+					return err
+				}
+				r.Proof = rv.Receipt
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return &exitError{code: exitNotWitnessed, err: fmt.Errorf("%s seq %d was not cosigned by every other party within %v (is their node up?)", r.Party, r.Seq, within)}
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "every other party has cosigned the %d notifications\n", len(resp.Receipts))
+	return nil
 }

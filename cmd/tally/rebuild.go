@@ -39,6 +39,9 @@ The party is read from the log's checkpoint unless given.`,
 			if err != nil {
 				return badInput(err)
 			}
+			if s.Regime == "" {
+				return badInputf("give the regime file: --regime, TALLY_REGIME or regime: in the configuration file")
+			}
 			cfg, err := nodeConfig(s, newLogger("warn", "text"))
 			if err != nil {
 				return badInput(err)

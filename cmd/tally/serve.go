@@ -29,6 +29,10 @@ type nodeFlags struct {
 	config, regime, party, data, addr, keys, treaty string
 	ackDeadline, checkpointInterval, replicate      time.Duration
 	logLevel, logFormat                             string
+	demo                                            bool
+	// addrGiven is set by settings when the address came from a flag,
+	// the environment or the file rather than the default.
+	addrGiven bool
 }
 
 func (nf *nodeFlags) register(f *pflag.FlagSet, serve bool) {
@@ -43,8 +47,9 @@ func (nf *nodeFlags) register(f *pflag.FlagSet, serve bool) {
 	f.StringVar(&nf.addr, "addr", "", "listen address (env TALLY_ADDR; default 127.0.0.1:8080)")
 	f.StringVar(&nf.keys, "keys", "", "directory of the party's private keys (env TALLY_KEYS; default DATA/keys)")
 	f.DurationVar(&nf.ackDeadline, "ack-deadline", 0, "list notifications unacknowledged this long after their creation (env TALLY_ACK_DEADLINE; default 1h)")
-	f.DurationVar(&nf.checkpointInterval, "checkpoint-interval", 0, "how often the log signs a checkpoint while entries arrive (100ms to 500ms; default 250ms)")
-	f.DurationVar(&nf.replicate, "replicate-interval", 0, "how often the other logs are read (default 1s)")
+	f.DurationVar(&nf.checkpointInterval, "checkpoint-interval", 0, "how often the log signs a checkpoint while entries arrive (100ms to 500ms; env TALLY_CHECKPOINT_INTERVAL; default 250ms)")
+	f.DurationVar(&nf.replicate, "replicate-interval", 0, "how often the other logs are read (env TALLY_REPLICATE_INTERVAL; default 1s)")
+	f.BoolVar(&nf.demo, "demo", false, "run the demo regime: New START 2011-2026, the United States and Russia as two nodes on this machine (env TALLY_DEMO=1)")
 	f.StringVar(&nf.logLevel, "log-level", "", "debug, info, warn or error (env TALLY_LOG_LEVEL; default info)")
 	f.StringVar(&nf.logFormat, "log-format", "", "text or json (env TALLY_LOG_FORMAT; default text)")
 }
@@ -102,6 +107,7 @@ func (nf *nodeFlags) settings(cmd *cobra.Command) (*node.FileConfig, error) {
 		LogFormat: pick("log-format", nf.logFormat, "TALLY_LOG_FORMAT", fc.LogFormat, "text"),
 		Tokens:    fc.Tokens,
 	}
+	nf.addrGiven = cmd.Flags().Changed("addr") || os.Getenv("TALLY_ADDR") != "" || fc.Addr != ""
 	var err error
 	if out.AckDeadline, err = dur("ack-deadline", nf.ackDeadline, "TALLY_ACK_DEADLINE", fc.AckDeadline); err != nil {
 		return nil, err
@@ -112,11 +118,21 @@ func (nf *nodeFlags) settings(cmd *cobra.Command) (*node.FileConfig, error) {
 	if out.ReplicateInterval, err = dur("replicate-interval", nf.replicate, "TALLY_REPLICATE_INTERVAL", fc.ReplicateInterval); err != nil {
 		return nil, err
 	}
-	if out.Regime == "" {
-		return nil, errors.New("give the regime file: --regime, TALLY_REGIME or regime: in the configuration file")
-	}
 	return out, nil
 }
+
+// errNoRegime says what tally serve runs.
+var errNoRegime = errors.New(`tally serve runs a party's node, or the demo:
+
+  tally serve --demo
+      the New START regime between the United States and Russia, 2011-2026,
+      generated at start as two nodes on this machine (the dashboard at
+      http://127.0.0.1:8080/)
+
+  tally serve --regime regime.yaml --party US
+      a party's node of a regime: give the regime file with --regime,
+      TALLY_REGIME or regime: in a --config file (docs/two-nodes.md shows
+      how to make one and run two nodes)`)
 
 func parseDur(s string) time.Duration {
 	d, _ := time.ParseDuration(s)
@@ -186,9 +202,24 @@ func newLogger(level, format string) *slog.Logger {
 func init() {
 	var nf nodeFlags
 	cmd := &cobra.Command{
-		Use:   "serve --regime regime.yaml --party US",
-		Short: "Run a party's node: its log, its witness of the others, replicas, projection and API",
-		Long: `Run a party's node. The data directory holds the projection (SQLite,
+		Use:   "serve (--demo | --regime regime.yaml --party US)",
+		Short: "Run a party's node (its log, witness, replicas, projection, API and dashboard), or the demo regime",
+		Long: `Run a party's node, or with --demo the demo regime.
+
+--demo runs New START between the United States and Russia, 2011-02-05 to
+2026-02-05, as two nodes in this process, each with its own keys, data
+directory (DATA/us, DATA/ru) and log, talking over loopback HTTP: the US
+node at --addr (default 127.0.0.1:8080), the Russian one on the next port.
+On a fresh data directory it makes fresh keys and replays the regime
+through both nodes, as real use would: signed declarations that add up to
+the official totals, the notifications between them, witnessed and
+acknowledged by the other party, on a simulated clock that it prints and
+that runs on from 2026-02-05 once the replay is done. On a data directory
+that holds a demo it starts it again as it was. It prints the dashboard's
+URL and a token per role; /healthz answers 200 once every declaration is
+applied and every log cosigned by the other party.
+
+For a party's node, the data directory holds the projection (SQLite,
 tally.db), the party's log (log/, served at the regime's log prefix), its
 witness's records (witness/), copies of the other parties' logs
 (replicas/), and the party's private loadings (private/).
@@ -210,7 +241,9 @@ SIGINT or SIGTERM stops the node gracefully: submissions in flight get
 their receipts, queued ones are appended, journals are flushed.
 
 TALLY_CPUPROFILE=FILE writes a CPU profile (pprof) until the node stops.`,
-		Example: `  tally serve --regime regime.yaml --party US --data us-data --addr 127.0.0.1:8080
+		Example: `  tally serve --demo
+  tally serve --demo --data /tmp/demo --addr 127.0.0.1:9090
+  tally serve --regime regime.yaml --party US --data us-data --addr 127.0.0.1:8080
   TALLY_ADDR=127.0.0.1:8081 tally serve --regime regime.yaml --party RU --data ru-data
   tally serve --config /etc/tally/node.yaml`,
 		Args: cobra.NoArgs,
@@ -220,6 +253,18 @@ TALLY_CPUPROFILE=FILE writes a CPU profile (pprof) until the node stops.`,
 				return badInput(err)
 			}
 			logger := newLogger(s.LogLevel, s.LogFormat)
+			if nf.demo || os.Getenv("TALLY_DEMO") == "1" {
+				if cmd.Flags().Changed("regime") || cmd.Flags().Changed("party") {
+					return badInputf("--demo makes its own regime and parties: give --demo or --regime and --party, not both")
+				}
+				if !nf.addrGiven {
+					s.Addr = "" // the demo's own ports, or its default
+				}
+				return serveDemo(cmd, s, logger)
+			}
+			if s.Regime == "" {
+				return badInput(errNoRegime)
+			}
 			cfg, err := nodeConfig(s, logger)
 			if err != nil {
 				return badInput(err)
