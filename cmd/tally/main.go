@@ -48,8 +48,11 @@ party's forces are listed item by item; tally counts them under the treaty's
 rules at any date and explains what counted and why. Each party's node keeps
 its declarations and notifications on a tamper-evident log that the other
 parties witness.`,
-	Example: `  # Count a bundled example force under New START
-  tally count --treaty new-start --forces us-2020-09-01
+	Example: `  # Run New START 2011-2026 as two party nodes on this machine, with the dashboard
+  tally serve --demo
+
+  # Count a bundled example force under New START, saying what counted and why
+  tally count --treaty new-start --forces us-2020-09-01 --explain
 
   # List the bundled treaties and proposals
   tally treaties`,
