@@ -64,8 +64,10 @@ func TestIngest(t *testing.T) {
 	if r.Entries != 600 || r.Errors != 0 || r.P99 <= 0 || r.Rate <= 0 {
 		t.Fatalf("%v", r)
 	}
+	// The open loop gets receipts, and never submits faster than its
+	// rate. (How many it completes depends on the machine: no floor.)
 	r = Ingest(ctx, "tally, open loop", IngestConfig{Duration: 700 * time.Millisecond, Rate: 300}, loopback(t))
-	if r.Errors != 0 || r.Entries < 100 {
+	if r.Errors != 0 || r.Entries == 0 || r.Entries > 300*7/10+1 {
 		t.Fatalf("%v", r)
 	}
 	for _, await := range []bool{false, true} {
