@@ -23,15 +23,7 @@ func serveDemoCmd(t *testing.T, want string, args ...string) (*exec.Cmd, string)
 		t.Fatal(err)
 	}
 	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
+	startBackground(t, cmd)
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(stdout)

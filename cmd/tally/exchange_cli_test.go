@@ -58,8 +58,19 @@ func serveNode(t *testing.T, regimePath, party, data, addr string) *exec.Cmd {
 	cmd := exec.Command(tallyBin, "serve", "--regime", regimePath, "--party", party, "--data", data,
 		"--checkpoint-interval", "100ms", "--replicate-interval", "200ms", "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "TALLY_ADDR="+addr)
+	stderr := startBackground(t, cmd)
+	waitHealthy(t, addr, stderr)
+	return cmd
+}
+
+// startBackground starts cmd, keeping its standard error, and kills it
+// when the test ends if it is still running.
+func startBackground(t *testing.T, cmd *exec.Cmd) *bytes.Buffer {
+	t.Helper()
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	if cmd.Stderr == nil {
+		cmd.Stderr = &stderr
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -69,36 +80,7 @@ func serveNode(t *testing.T, regimePath, party, data, addr string) *exec.Cmd {
 			cmd.Wait()
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tally serve %s did not start:\n%s", party, stderr.String())
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-}
-
-func operatorToken(t *testing.T, data string) string {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(data, "tokens.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if strings.Contains(line, "role: operator") {
-			i := strings.Index(line, "token: ")
-			return strings.TrimSuffix(strings.TrimSpace(line[i+len("token: "):]), "}")
-		}
-	}
-	t.Fatal("no operator token")
-	return ""
+	return &stderr
 }
 
 // Two tally serve processes exchange notifications sent with tally notify;
@@ -135,7 +117,7 @@ notifications:
     effective: 2011-03-02
     body: {text: "M2 went to maintenance"}
 `), 0o644)
-	tok := operatorToken(t, data["US"])
+	tok := roleToken(t, data["US"], "operator")
 	out, stderr, code := run3(t, "notify", "send", file, "--url", "http://"+addrs["US"], "--token", tok, "--party", "US",
 		"--key", filepath.Join(data["US"], "keys", "US.notification.key"), "--receipts", filepath.Join(dir, "receipts"))
 	if code != 0 || !strings.Contains(out, "US seq 3: entry 2, note/v1") {

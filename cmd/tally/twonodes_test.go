@@ -77,19 +77,8 @@ func TestTwoNodesGuide(t *testing.T) {
 				}
 				cmd := exec.Command(tallyBin, args[1:]...)
 				cmd.Dir, cmd.Env = dir, env
-				var stderr bytes.Buffer
-				cmd.Stderr = &stderr
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() {
-					if cmd.ProcessState == nil {
-						cmd.Process.Kill()
-						cmd.Wait()
-					}
-				})
+				logs = append(logs, startBackground(t, cmd))
 				servers = append(servers, cmd)
-				logs = append(logs, &stderr)
 			}
 			for k, a := range []string{addr["127.0.0.1:8081"], addr["127.0.0.1:8082"]} {
 				waitHealthy(t, a, logs[k])
