@@ -18,7 +18,11 @@
 // (newstart_aggregates.csv) where there are any; the others are synthetic
 // and say so, in the declaration's note and in Provenance. Between two
 // declarations come the notifications of the changes that lead from one
-// to the next. Russia writes nothing from 28 February 2023, when it
+// to the next. On 27 February 2018 Russia disputes the US conversions
+// of 56 Trident II launchers and 41 B-52H and the 4 "training silos"
+// as a dispute notification of its node, and from then on
+// every node counts the US forces under Russia's reading as well as
+// declared. Russia writes nothing from 28 February 2023, when it
 // suspended its participation, not even acknowledgements; the United
 // States nothing from 1 June 2023, when it withheld its notifications in
 // return; the treaty expires on 5 February 2026.

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -105,6 +106,7 @@ func (r *Regime) Provenance() *Provenance {
 			"Totals labelled official are the State Department's or the Russian MFA's for that date (newstart_aggregates.csv); derived ones were worked out from a change a release reported; synthetic ones were never published and say how they were chosen.",
 			"Every UID, every per-missile loading, the Russian split by type, and the US split wherever no release gave it, are synthetic; each group says whether its count is official, reported or synthetic.",
 			"The notifications are the changes between two declarations; their dates are synthetic, gathered in the five days before each declaration, so that the demo sends each half-year's in one round.",
+			fmt.Sprintf("Russia's dispute of the US conversions (%d Trident II launchers, %d B-52H and %d \"training silos\", stated by its Foreign Ministry on 27 February 2018) is a dispute notification in Russia's log: from its date every node counts the US forces under Russia's reading too, side by side with the US declaration. The items it names are the demo's converted ones; where the training silos are (Vandenberg) is recalled, not confirmed.", disputedTubes, disputedBombers, disputedTraining),
 			clockNote,
 		}}
 	for _, sp := range r.sc.Parties {
