@@ -333,6 +333,13 @@ func testStops(t *testing.T, r *Regime) {
 			if v.Effective >= stop[p.ID] || !v.Created.Before(stop[p.ID].Time()) {
 				t.Errorf("%s seq %d (%s) effective %s, created %s: after it stopped", p.ID, v.Seq, v.Kind, v.Effective, v.Created)
 			}
+			// And it reached the other party before then, acknowledgements
+			// included.
+			for q, at := range v.Provided {
+				if !at.Before(stop[p.ID].Time()) {
+					t.Errorf("%s seq %d (%s) effective %s reached %s on %s: after it stopped", p.ID, v.Seq, v.Kind, v.Effective, q, at)
+				}
+			}
 			last = v
 		}
 		t.Logf("%s: %d entries, the last %s effective %s", p.ID, last.Index+1, last.Kind, last.Effective)
