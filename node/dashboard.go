@@ -32,6 +32,22 @@ type dashboard struct{ n *Node }
 // Self is the node's party.
 func (d dashboard) Self() string { return d.n.cfg.Party }
 
+// Now is the node's clock (Config.Now): the dashboard's today.
+func (d dashboard) Now() time.Time { return d.n.cfg.clock()() }
+
+// Provenance labels the node's data (Config.Provenance), or nil.
+func (d dashboard) Provenance() *server.Provenance {
+	if d.n.cfg.Provenance == nil {
+		return nil
+	}
+	return d.n.cfg.Provenance()
+}
+
+var (
+	_ server.ProvenanceNode = dashboard{}
+	_ server.ClockNode      = dashboard{}
+)
+
 // View authenticates r: no token is the public's (observer); a token the
 // node does not know is refused.
 func (d dashboard) View(r *http.Request) (server.View, error) {
