@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -461,6 +462,23 @@ func testTimes(t *testing.T, r *Regime) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+	// The dashboard counts that one late, and it alone: in its lead, in
+	// the row of 2026 of its timeline, and in the list of late ones.
+	req, _ := http.NewRequest("GET", r.Party("RU").URL+"notifications", nil)
+	req.Header.Set("Authorization", "Bearer "+r.Tokens.Inspector)
+	hr, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(hr.Body)
+	hr.Body.Close()
+	text := strings.Join(strings.Fields(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(string(page), " ")), " ")
+	if !strings.Contains(text, " 1 of them provided to some party after the treaty's deadline") {
+		t.Errorf("the Notifications page does not count one late: %.400s", text[strings.Index(text, "Notifications The"):])
+	}
+	if m := regexp.MustCompile(`<tr><th scope="row">2026</th>(?:<td class="num">[0-9,]+</td>)*<td class="num">([0-9,]+)</td></tr>`).FindStringSubmatch(string(page)); m == nil || m[1] != "1" {
+		t.Errorf("the timeline's row of 2026 does not count one late: %v", m)
 	}
 }
 
