@@ -181,7 +181,7 @@ func TestProvenance(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		node Node
-	}{{"labelled", labelledNode{tn, pv, sim}}, {"plain", tn}} {
+	}{{"labelled", labelledNode{tn, pv, sim}}, {"plain", tn}, {"plain", labelledNode{tn, nil, sim}}} {
 		h, err := New(Options{Node: c.node})
 		if err != nil {
 			t.Fatal(err)
