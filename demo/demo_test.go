@@ -297,6 +297,35 @@ func testDispute(t *testing.T, r *Regime) {
 			t.Errorf("%s's node: readings on 2018-02-26: %d %v", p.ID, len(cv.Readings), err)
 		}
 	}
+	// The series under Russia's reading, monthly, is what compliance
+	// says at each date: nothing before the dispute, then the reading's
+	// totals, though the series reads each state once for the dates that
+	// hold the same forces.
+	var dates []civil.Date
+	for d := civil.MustParse("2017-11-01"); d < civil.MustParse("2023-07-01"); d = civil.Of(d.Time().AddDate(0, 1, 0)) {
+		dates = append(dates, d)
+	}
+	dates = append(dates, civil.MustParse("2018-02-27"), civil.MustParse("2018-02-26"), civil.MustParse("2020-09-01"))
+	sv, err := r.Party("RU").Node.ComplianceSeries(ctx, node.Access{Role: node.RoleObserver}, "US", dates, 0)
+	if err != nil || len(sv.Readings) != 2 || sv.Readings[1].By != "RU" {
+		t.Fatalf("the series of the US forces: %v %+v", err, sv)
+	}
+	for i, d := range sv.Dates {
+		cv, err := r.Party("RU").Node.Compliance(ctx, node.Access{Role: node.RoleObserver}, "US", d, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := "none", "none"
+		if res := sv.Readings[1].Results[i]; res != nil {
+			got = fmt.Sprint(res.Totals, res.Over())
+		}
+		if len(cv.Readings) == 2 {
+			want = fmt.Sprint(cv.Readings[1].Result.Totals, cv.Readings[1].Result.Over())
+		}
+		if got != want {
+			t.Errorf("US under RU's reading on %s: the series says %s, compliance %s", d, got, want)
+		}
+	}
 	us := r.Party("US").Node
 	vs, err := us.Notifications(ctx, inspector, node.NotificationFilter{Party: "RU", Kind: exchange.DisputeKind})
 	if err != nil || len(vs) != 1 {
