@@ -81,7 +81,12 @@
 // dashboard), every node serves GET /demo/status (the clock, the progress
 // of the generation, the nodes) and GET /demo/provenance (Provenance: per
 // declaration, which totals are official, derived or synthetic and why,
-// and which detail is). /healthz answers 503, with what is missing, until
+// and which detail is). The dashboard of every node says so too
+// (node.Config.Provenance): a banner on every page, that the data are a
+// demo on a simulated clock, and the page /about-data with the
+// provenance of every declared total, the notes and the regime's
+// timeline; the Overview marks each total official, derived or
+// synthetic. /healthz answers 503, with what is missing, until
 // the regime is generated, every declaration is applied on that node and
 // each log it holds is cosigned by the other party.
 package demo
