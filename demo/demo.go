@@ -20,6 +20,7 @@ import (
 	"github.com/tally-project/tally/node"
 	"github.com/tally-project/tally/regime"
 	"github.com/tally-project/tally/scenario"
+	"github.com/tally-project/tally/server"
 	"github.com/tally-project/tally/treaty"
 )
 
@@ -94,6 +95,9 @@ type Regime struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	senders  map[string]*sender
+
+	dashOnce sync.Once
+	dash     *server.Provenance
 }
 
 // Party returns the party with id, or nil.
@@ -400,6 +404,7 @@ func (r *Regime) open(ctx context.Context) error {
 			HTTPClient: &http.Client{Timeout: 30 * time.Second},
 			Logger:     r.opts.Logger,
 			Health:     func() []string { return r.missing(id) },
+			Provenance: r.dashboard,
 		}
 		if !cut.IsZero() {
 			cfg.Acknowledge = func() bool { return r.Clock.Now().Before(cut) }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -118,6 +119,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	t.Run("compliance is the official aggregates", func(t *testing.T) { testCompliance(t, r) })
+	t.Run("Russia's dispute", func(t *testing.T) { testDispute(t, r) })
 	t.Run("the notifications stop", func(t *testing.T) { testStops(t, r) })
 	t.Run("on time on the simulated clock", func(t *testing.T) { testTimes(t, r) })
 	t.Run("receipts verify offline", func(t *testing.T) { testReceipts(t, r) })
@@ -244,6 +246,106 @@ func testCompliance(t *testing.T, r *Regime) {
 	}
 }
 
+// Russia's dispute of the US conversions is a dispute notification in
+// Russia's log, signed by Russia and dated 27 February 2018, that the
+// United States acknowledged; from that day both nodes count the US
+// forces under Russia's reading too. On 1 September 2018 the US declared
+// exactly the 800 launchers of the limit (the official figure); Russia's
+// reading makes them 901, the 101 of its Foreign Ministry: the 56
+// converted Trident II launchers and the 41 converted B-52H counted
+// again, and the 4 "training silos" added (treaties.md §6). The B-52H,
+// read as deployed nuclear bombers, add 41 to the deployed delivery
+// vehicles and 41 warheads (one per bomber) as well.
+func testDispute(t *testing.T, r *Regime) {
+	ctx := context.Background()
+	official := map[string]int64{}
+	for _, row := range aggregates.NewSTART() {
+		if row.Party == "US" && row.Date == civil.MustParse("2018-09-01") {
+			official = row.Totals
+		}
+	}
+	if official["deployed-and-nondeployed-launchers"] != 800 {
+		t.Fatalf("the official US launchers of 2018-09-01: %v", official)
+	}
+	extra := map[string]int64{
+		"deployed-and-nondeployed-launchers": 56 + 41 + 4,
+		"deployed-delivery-vehicles":         41,
+		"deployed-warheads":                  41,
+	}
+	for _, p := range r.Parties {
+		cv, err := p.Node.Compliance(ctx, node.Access{Role: node.RoleObserver}, "US", civil.MustParse("2018-09-01"), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cv.Readings) != 2 || cv.Readings[1].By != "RU" || cv.Readings[1].Error != "" || len(cv.Readings[1].Disputes) != 1 {
+			t.Fatalf("%s's node: readings of the US forces on 2018-09-01: %+v", p.ID, cv.Readings)
+		}
+		for id, want := range official {
+			declared, _ := cv.Readings[0].Result.Total(id)
+			read, _ := cv.Readings[1].Result.Total(id)
+			if declared != want || read != want+extra[id] {
+				t.Errorf("%s's node: US %s on 2018-09-01: %d declared, %d under RU's reading; want %d and %d", p.ID, id, declared, read, want, want+extra[id])
+			}
+		}
+		// The launcher limit: met as declared, exceeded by 101 as Russia reads.
+		if lr, _ := cv.Readings[1].Result.Limit("deployed-and-nondeployed-launchers"); lr == nil || lr.Within {
+			t.Errorf("%s's node: under RU's reading the launcher limit is met: %+v", p.ID, lr)
+		}
+		// Before the dispute, one reading only.
+		cv, err = p.Node.Compliance(ctx, inspector, "US", civil.MustParse("2018-02-26"), 0)
+		if err != nil || len(cv.Readings) != 1 {
+			t.Errorf("%s's node: readings on 2018-02-26: %d %v", p.ID, len(cv.Readings), err)
+		}
+	}
+	// The series under Russia's reading, monthly, is what compliance
+	// says at each date: nothing before the dispute, then the reading's
+	// totals, though the series reads each state once for the dates that
+	// hold the same forces.
+	var dates []civil.Date
+	for d := civil.MustParse("2017-11-01"); d < civil.MustParse("2023-07-01"); d = civil.Of(d.Time().AddDate(0, 1, 0)) {
+		dates = append(dates, d)
+	}
+	dates = append(dates, civil.MustParse("2018-02-27"), civil.MustParse("2018-02-26"), civil.MustParse("2020-09-01"))
+	sv, err := r.Party("RU").Node.ComplianceSeries(ctx, node.Access{Role: node.RoleObserver}, "US", dates, 0)
+	if err != nil || len(sv.Readings) != 2 || sv.Readings[1].By != "RU" {
+		t.Fatalf("the series of the US forces: %v %+v", err, sv)
+	}
+	for i, d := range sv.Dates {
+		cv, err := r.Party("RU").Node.Compliance(ctx, node.Access{Role: node.RoleObserver}, "US", d, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := "none", "none"
+		if res := sv.Readings[1].Results[i]; res != nil {
+			got = fmt.Sprint(res.Totals, res.Over())
+		}
+		if len(cv.Readings) == 2 {
+			want = fmt.Sprint(cv.Readings[1].Result.Totals, cv.Readings[1].Result.Over())
+		}
+		if got != want {
+			t.Errorf("US under RU's reading on %s: the series says %s, compliance %s", d, got, want)
+		}
+	}
+	us := r.Party("US").Node
+	vs, err := us.Notifications(ctx, inspector, node.NotificationFilter{Party: "RU", Kind: exchange.DisputeKind})
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("RU's disputes on the US node: %d %v", len(vs), err)
+	}
+	v := vs[0]
+	if !v.Valid || v.Effective != civil.MustParse("2018-02-27") || !strings.HasPrefix(v.Key, "tally.ru/notification") || len(v.AckedBy) != 1 || v.AckedBy[0] != "US" {
+		t.Errorf("RU's dispute: valid %v, effective %s, key %q, acknowledged by %v", v.Valid, v.Effective, v.Key, v.AckedBy)
+	}
+	if at := v.Provided["US"]; at.Before(v.Effective.Time()) || at.After(v.Effective.AddDays(lagDays+1).Time()) {
+		t.Errorf("RU's dispute effective %s reached the US on %s", v.Effective, at)
+	}
+	var d struct {
+		Reading forces.Reading `json:"reading"`
+	}
+	if err := json.Unmarshal(v.Body, &d); err != nil || len(d.Reading.Changes) != 2 || len(d.Reading.Changes[0].UIDs)+len(d.Reading.Changes[1].UIDs) != 56+41 || d.Reading.Added[0].Count != 4 {
+		t.Errorf("RU's dispute names %+v (%v)", d.Reading, err)
+	}
+}
+
 // Russia writes nothing into its log from 28 February 2023 (its
 // suspension), the United States nothing from 1 June 2023 (its
 // countermeasures): no notification, no acknowledgement. Russia
@@ -260,6 +362,13 @@ func testStops(t *testing.T, r *Regime) {
 			}
 			if v.Effective >= stop[p.ID] || !v.Created.Before(stop[p.ID].Time()) {
 				t.Errorf("%s seq %d (%s) effective %s, created %s: after it stopped", p.ID, v.Seq, v.Kind, v.Effective, v.Created)
+			}
+			// And it reached the other party before then, acknowledgements
+			// included.
+			for q, at := range v.Provided {
+				if !at.Before(stop[p.ID].Time()) {
+					t.Errorf("%s seq %d (%s) effective %s reached %s on %s: after it stopped", p.ID, v.Seq, v.Kind, v.Effective, q, at)
+				}
 			}
 			last = v
 		}
@@ -382,6 +491,23 @@ func testTimes(t *testing.T, r *Regime) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+	// The dashboard counts that one late, and it alone: in its lead, in
+	// the row of 2026 of its timeline, and in the list of late ones.
+	req, _ := http.NewRequest("GET", r.Party("RU").URL+"notifications", nil)
+	req.Header.Set("Authorization", "Bearer "+r.Tokens.Inspector)
+	hr, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(hr.Body)
+	hr.Body.Close()
+	text := strings.Join(strings.Fields(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(string(page), " ")), " ")
+	if !strings.Contains(text, " 1 of them provided to some party after the treaty's deadline") {
+		t.Errorf("the Notifications page does not count one late: %.400s", text[strings.Index(text, "Notifications The"):])
+	}
+	if m := regexp.MustCompile(`<tr><th scope="row">2026</th>(?:<td class="num">[0-9,]+</td>)*<td class="num">([0-9,]+)</td></tr>`).FindStringSubmatch(string(page)); m == nil || m[1] != "1" {
+		t.Errorf("the timeline's row of 2026 does not count one late: %v", m)
 	}
 }
 

@@ -18,7 +18,11 @@
 // (newstart_aggregates.csv) where there are any; the others are synthetic
 // and say so, in the declaration's note and in Provenance. Between two
 // declarations come the notifications of the changes that lead from one
-// to the next. Russia writes nothing from 28 February 2023, when it
+// to the next. On 27 February 2018 Russia disputes the US conversions
+// of 56 Trident II launchers and 41 B-52H and the 4 "training silos"
+// as a dispute notification of its node, and from then on
+// every node counts the US forces under Russia's reading as well as
+// declared. Russia writes nothing from 28 February 2023, when it
 // suspended its participation, not even acknowledgements; the United
 // States nothing from 1 June 2023, when it withheld its notifications in
 // return; the treaty expires on 5 February 2026.
@@ -77,7 +81,12 @@
 // dashboard), every node serves GET /demo/status (the clock, the progress
 // of the generation, the nodes) and GET /demo/provenance (Provenance: per
 // declaration, which totals are official, derived or synthetic and why,
-// and which detail is). /healthz answers 503, with what is missing, until
+// and which detail is). The dashboard of every node says so too
+// (node.Config.Provenance): a banner on every page, that the data are a
+// demo on a simulated clock, and the page /about-data with the
+// provenance of every declared total, the notes and the regime's
+// timeline; the Overview marks each total official, derived or
+// synthetic. /healthz answers 503, with what is missing, until
 // the regime is generated, every declaration is applied on that node and
 // each log it holds is cosigned by the other party.
 package demo

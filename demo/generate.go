@@ -174,7 +174,9 @@ func (s *sender) send(ctx context.Context, its []*item) (int, error) {
 // acknowledged waits, before the clock moves to next, until every node
 // that acknowledges now has acknowledged what was sent so far, if it will
 // not acknowledge at next: a party acknowledges what reached it before it
-// suspended its notifications, and nothing after.
+// suspended its notifications, and nothing after. Those last
+// acknowledgements reach the other parties before the clock moves too:
+// a party that stopped writing on a day has nothing provided after it.
 func (r *Regime) acknowledged(ctx context.Context, next time.Time) error {
 	now := r.Clock.Now()
 	for _, q := range r.Parties {
@@ -184,6 +186,10 @@ func (r *Regime) acknowledged(ctx context.Context, next time.Time) error {
 		}
 		if err := r.waitAcks(ctx, q); err != nil {
 			return err
+		}
+		// Every entry of its log is its own, numbered from 1.
+		if err := q.Node.WaitWitnessed(ctx, q.Node.NextSeq()-1); err != nil {
+			return fmt.Errorf("%s: waiting for the other parties to cosign its last acknowledgements: %w", q.ID, err)
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -36,6 +37,9 @@ type item struct {
 	kind  exchange.Kind
 	decl  *scenario.Declaration
 	ev    *forces.Event
+	// body is what a notification that is neither a declaration nor an
+	// event carries (a dispute).
+	body any
 }
 
 type round struct {
@@ -44,8 +48,13 @@ type round struct {
 	n     int
 }
 
-// plan cuts the parties' timelines into rounds.
+// plan cuts the parties' timelines, and the disputes they send, into
+// rounds.
 func plan(s *scenario.Scenario) ([]*round, error) {
+	ds, err := disputes(s)
+	if err != nil {
+		return nil, err
+	}
 	var all [][]*item
 	for _, p := range s.Parties {
 		var its []*item
@@ -67,6 +76,13 @@ func plan(s *scenario.Scenario) ([]*round, error) {
 				continue
 			}
 			its = append(its, it)
+		}
+		// A dispute comes after the party's other items of its day.
+		for _, d := range ds {
+			if d.party == p.ID {
+				i := sort.Search(len(its), func(i int) bool { return its[i].date > d.date })
+				its = slices.Insert(its, i, d)
+			}
 		}
 		all = append(all, its)
 	}
@@ -165,7 +181,11 @@ func (p *payload) sign(a *exchange.Author) (*node.SubmitRequest, error) {
 			}
 			continue
 		}
-		e, err := a.Write(it.kind, it.date, it.ev)
+		var body any = it.ev
+		if it.ev == nil {
+			body = it.body
+		}
+		e, err := a.Write(it.kind, it.date, body)
 		if err != nil {
 			return nil, err
 		}

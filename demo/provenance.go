@@ -2,12 +2,14 @@ package demo
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/tally-project/tally/civil"
 	"github.com/tally-project/tally/node"
 	"github.com/tally-project/tally/scenario"
+	"github.com/tally-project/tally/server"
 )
 
 // Provenance is what the demo's data rest on, for pages to label: for
@@ -105,6 +107,7 @@ func (r *Regime) Provenance() *Provenance {
 			"Totals labelled official are the State Department's or the Russian MFA's for that date (newstart_aggregates.csv); derived ones were worked out from a change a release reported; synthetic ones were never published and say how they were chosen.",
 			"Every UID, every per-missile loading, the Russian split by type, and the US split wherever no release gave it, are synthetic; each group says whether its count is official, reported or synthetic.",
 			"The notifications are the changes between two declarations; their dates are synthetic, gathered in the five days before each declaration, so that the demo sends each half-year's in one round.",
+			fmt.Sprintf("Russia's dispute of the US conversions (%d Trident II launchers, %d B-52H and %d \"training silos\", stated by its Foreign Ministry on 27 February 2018) is a dispute notification in Russia's log: from its date every node counts the US forces under Russia's reading too, side by side with the US declaration. The items it names are the demo's converted ones; where the training silos are (Vandenberg) is recalled, not confirmed.", disputedTubes, disputedBombers, disputedTraining),
 			clockNote,
 		}}
 	for _, sp := range r.sc.Parties {
@@ -121,6 +124,55 @@ func (r *Regime) Provenance() *Provenance {
 		pv.Parties = append(pv.Parties, pp)
 	}
 	return pv
+}
+
+// dashboard is the demo's Provenance as every node's dashboard shows it
+// (node.Config.Provenance): a banner on every page, /about-data, and the
+// provenance of each total on the Overview. The scenario does not change
+// while the demo runs, so the whole is made once; only the clock is read
+// for each page.
+func (r *Regime) dashboard() *server.Provenance {
+	r.dashOnce.Do(func() {
+		pv := r.Provenance()
+		sp := &server.Provenance{Title: "Demo data", JSON: "/demo/provenance",
+			Summary: "The New START regime of 2011-2026 replayed between two nodes on this machine: the totals are the official ones where any were published, " +
+				"and synthetic (labelled) where none were; every item, loading and notification date is synthetic.",
+		}
+		// The clock's note is the clock's, shown with it.
+		for _, n := range pv.Notes {
+			if n != clockNote {
+				sp.Notes = append(sp.Notes, n)
+			}
+		}
+		for _, pp := range pv.Parties {
+			sq := server.ProvenanceParty{ID: pp.ID, Name: pp.Name, LastNotification: pp.LastNotification}
+			for _, d := range pp.Declarations {
+				sd := server.ProvenanceDeclaration{AsOf: d.AsOf, Synthetic: d.Synthetic}
+				for _, t := range d.Totals {
+					sd.Totals = append(sd.Totals, server.ProvenanceTotal{ID: t.ID, Value: t.Value, Provenance: string(t.Provenance), Source: t.Source, Note: t.Note})
+				}
+				items := map[scenario.Provenance]int{}
+				for _, g := range d.Groups {
+					items[g.Detail] += g.Count
+				}
+				for _, k := range []scenario.Provenance{scenario.Official, scenario.Reported, scenario.Derived, scenario.Synthetic} {
+					if items[k] > 0 {
+						sd.Detail = append(sd.Detail, server.ProvenanceCount{Provenance: string(k), Items: items[k]})
+					}
+				}
+				sq.Declarations = append(sq.Declarations, sd)
+			}
+			sp.Parties = append(sp.Parties, sq)
+		}
+		for _, e := range pv.Regime {
+			sp.Events = append(sp.Events, server.ProvenanceEvent{ID: e.ID, Date: e.Date, Parties: e.Parties, Title: e.Title, Source: e.Source, Evidence: e.Evidence, Note: e.Note})
+		}
+		r.dash = sp
+	})
+	out := *r.dash
+	c := r.ClockView()
+	out.Clock = server.ProvenanceClock{Simulated: c.Simulated, Now: c.Now, Note: c.Note}
+	return &out
 }
 
 // mount adds the demo's own read-only endpoints to a node: GET

@@ -206,7 +206,11 @@ func (s *State) Read(r *Reading) (*State, error) {
 			groups = next
 		}
 	}
-	taken := map[string]bool{}
+	n := 0
+	for _, g := range groups {
+		n += len(g.UIDs)
+	}
+	taken := make(map[string]bool, n) // sized: a state has thousands of UIDs
 	for _, g := range groups {
 		for _, u := range g.UIDs {
 			taken[u] = true
@@ -275,10 +279,19 @@ func readChange(groups []*Group, ch *ReadingChange, types *Types, origin string)
 		}
 	}
 	if len(ch.UIDs) > 0 {
-		where := map[string]*Group{}
+		// Where the named items are: only those are looked for, not
+		// every item of the state (a compliance series reads a state at
+		// each of its dates).
+		want := make(map[string]bool, len(ch.UIDs))
+		for _, u := range ch.UIDs {
+			want[u] = true
+		}
+		where := make(map[string]*Group, len(want))
 		for _, g := range groups {
 			for _, u := range g.UIDs {
-				where[u] = g
+				if want[u] {
+					where[u] = g
+				}
 			}
 		}
 		seen := map[string]bool{}

@@ -32,6 +32,22 @@ type dashboard struct{ n *Node }
 // Self is the node's party.
 func (d dashboard) Self() string { return d.n.cfg.Party }
 
+// Now is the node's clock (Config.Now): the dashboard's today.
+func (d dashboard) Now() time.Time { return d.n.cfg.clock()() }
+
+// Provenance labels the node's data (Config.Provenance), or nil.
+func (d dashboard) Provenance() *server.Provenance {
+	if d.n.cfg.Provenance == nil {
+		return nil
+	}
+	return d.n.cfg.Provenance()
+}
+
+var (
+	_ server.ProvenanceNode = dashboard{}
+	_ server.ClockNode      = dashboard{}
+)
+
 // View authenticates r: no token is the public's (observer); a token the
 // node does not know is refused.
 func (d dashboard) View(r *http.Request) (server.View, error) {
@@ -260,22 +276,36 @@ func (v *dashView) NotificationCounts(ctx context.Context) ([]server.Notificatio
 		year  int
 	}
 	counts := map[key]*server.NotificationCount{}
-	for _, late := range []bool{false, true} {
-		ns, err := v.n.store.Notifications(ctx, store.Query{Valid: boolPtr(true), Late: late, WithoutEntry: true})
-		if err != nil {
-			return nil, err
+	ns, err := v.n.store.Notifications(ctx, store.Query{Valid: boolPtr(true), WithoutEntry: true})
+	if err != nil {
+		return nil, err
+	}
+	// Late: it reached some party after its deadline. Judged here from
+	// each log's times of provision, a few ranges of entries each, rather
+	// than by the store for every notification.
+	all, err := v.n.store.Provisions(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	provs := map[string][]store.Provision{}
+	for _, p := range all {
+		provs[p.Party] = append(provs[p.Party], p)
+	}
+	for _, nt := range ns {
+		k := key{nt.Party, nt.Kind, nt.Effective.Time().Year()}
+		c := counts[k]
+		if c == nil {
+			c = &server.NotificationCount{Party: k.party, Kind: k.kind, Year: k.year}
+			counts[k] = c
 		}
-		for _, nt := range ns {
-			k := key{nt.Party, nt.Kind, nt.Effective.Time().Year()}
-			c := counts[k]
-			if c == nil {
-				c = &server.NotificationCount{Party: k.party, Kind: k.kind, Year: k.year}
-				counts[k] = c
-			}
-			if late {
+		c.Count++
+		if nt.Deadline == nil {
+			continue
+		}
+		for _, p := range provs[nt.Party] {
+			if p.Lo <= nt.Index && nt.Index < p.Hi && nt.Deadline.Late(p.Time) {
 				c.Late++
-			} else {
-				c.Count++
+				break
 			}
 		}
 	}

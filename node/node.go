@@ -24,6 +24,7 @@ import (
 	"github.com/tally-project/tally/ledger"
 	"github.com/tally-project/tally/ledger/keys"
 	"github.com/tally-project/tally/regime"
+	"github.com/tally-project/tally/server"
 	"github.com/tally-project/tally/store"
 	"github.com/tally-project/tally/store/sqlite"
 	"github.com/tally-project/tally/treaty"
@@ -95,6 +96,12 @@ type Config struct {
 	// before /healthz answers 200 (nothing: an empty list): a demo regime
 	// that is not yet generated, for one.
 	Health func() []string
+	// Provenance, if set, labels the node's data on the dashboard: a
+	// banner on every page, the page /about-data, and the provenance of
+	// each total on the Overview (server.Provenance). A demo regime sets
+	// it: its totals are official, its detail synthetic, its clock
+	// simulated.
+	Provenance func() *server.Provenance
 }
 
 // Node is a party's node: its own log, its witness of the other parties'

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -314,6 +315,11 @@ func (n *Node) readingsAt(ctx context.Context, party string, date civil.Date) ([
 	if err != nil {
 		return nil, nil, err
 	}
+	return readingsOn(ds, party, date)
+}
+
+// readingsOn is readingsAt with party's disputes ds.
+func readingsOn(ds []*store.Dispute, party string, date civil.Date) ([]*forces.Reading, [][]string, error) {
 	byParty := map[string][]*store.Dispute{}
 	var order []string
 	for _, d := range ds {
@@ -442,10 +448,25 @@ func (n *Node) ComplianceSeries(ctx context.Context, who Access, party string, d
 	}
 	v := &SeriesView{Party: id, Dates: dates, KnownAt: size, Readings: []SeriesReading{{Results: rs}}}
 	// Readings: each disputing party, at each date its disputes hold.
+	ds, err := n.store.Disputes(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	by := map[string]*SeriesReading{}
 	var order []string
+	// Dates between two notifications hold the same forces: a reading of
+	// them is made once and counted at each date (the limits bind from
+	// a date). prev is the state read last; reads what each disputing
+	// party's reading made of it, and of which disputes.
+	var prev *forces.State
+	type made struct {
+		disputes string
+		read     *forces.State
+		err      error
+	}
+	reads := map[string]made{}
 	for i, d := range dates {
-		readings, _, err := n.readingsAt(ctx, id, d)
+		readings, ids, err := readingsOn(ds, id, d)
 		if err != nil {
 			return nil, err
 		}
@@ -456,14 +477,25 @@ func (n *Node) ComplianceSeries(ctx context.Context, who Access, party string, d
 		if err != nil {
 			return nil, err
 		}
-		for _, rd := range readings {
+		if !sameForces(prev, s) {
+			clear(reads)
+		}
+		prev = s
+		for k, rd := range readings {
 			sr := by[rd.By]
 			if sr == nil {
 				sr = &SeriesReading{Reading: rd.By + " reading", By: rd.By, Results: make([]*count.Result, len(dates)), Errors: make([]string, len(dates))}
 				by[rd.By] = sr
 				order = append(order, rd.By)
 			}
-			read, err := s.Read(rd)
+			key := strings.Join(ids[k], "\x00")
+			m, ok := reads[rd.By]
+			if !ok || m.disputes != key {
+				m = made{disputes: key}
+				m.read, m.err = s.Read(rd)
+				reads[rd.By] = m
+			}
+			read, err := m.read, m.err
 			var r *count.Result
 			if err == nil {
 				r, err = count.Evaluate(n.treaty, read, d)
@@ -481,6 +513,22 @@ func (n *Node) ComplianceSeries(ctx context.Context, who Access, party string, d
 		v.Readings = append(v.Readings, *by[b])
 	}
 	return v, nil
+}
+
+// sameForces reports whether two states of one Forces (At) hold the same
+// items: the same groups, each of the same profile (which fixes every
+// attribute but the count and the UIDs) with the same UIDs.
+func sameForces(a, b *forces.State) bool {
+	if a == nil || b == nil || len(a.Groups) != len(b.Groups) {
+		return false
+	}
+	for i, g := range a.Groups {
+		h := b.Groups[i]
+		if g.Profile == 0 || g.Profile != h.Profile || g.Count != h.Count || !slices.Equal(g.UIDs, h.UIDs) {
+			return false
+		}
+	}
+	return true
 }
 
 // NotificationView is one notification with what the node knows of it.

@@ -22,6 +22,13 @@
 // party's node through the Node interface; without one they say what they
 // will hold. Nothing is made up to fill them.
 //
+// A node whose data are not a real regime's record says so: a
+// ProvenanceNode (the demo regime of `tally serve --demo`) gets a banner
+// on every page (demo data, the simulated clock), the page /about-data
+// with each declared total's provenance (official, derived, synthetic)
+// and source and the regime's timeline, and those labels on the
+// Overview's totals. A ClockNode's clock is the dashboard's today.
+//
 // Every number on a page carries its source: a footnote number that leads
 // to the page's list of sources (URL, evidence tag T/O/S/R as in the
 // reference notes, and any note), and the same on hover. Data that is not

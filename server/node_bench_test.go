@@ -7,12 +7,13 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/tally-project/tally/demo"
 	"github.com/tally-project/tally/node"
-	"github.com/tally-project/tally/server/internal/nodetest"
 )
 
 // BenchmarkNodePages measures the server time of each dashboard page of a
-// node fed with the New START scenario (2011-2026, both parties): the
+// node of the demo regime (New START 2011-2026, both parties, Russia's
+// dispute from 2018, as `tally serve --demo` makes it): the
 // node's handler from request to the last byte, as the node's operator
 // (who sees the most). The pages are made afresh each time from the
 // node's projection, which a running node keeps (its forces and the
@@ -20,17 +21,17 @@ import (
 //
 //	go test ./server -run '^$' -bench NodePages -benchtime 10x
 func BenchmarkNodePages(b *testing.B) {
-	g := regime(b)
-	smp := benchSamples(b, g)
-	for _, self := range nodetest.Parties {
-		h := g.Nodes[self.ID].Handler()
+	r := sharedDemo(b)
+	smp := benchSamples(b, r)
+	for _, self := range r.Parties {
+		h := self.Node.Handler()
 		for _, p := range []string{"/", "/?date=2018-02-05", "/forces", "/forces?party=" + other(self.ID) + "&kind=icbm",
 			"/forces/" + self.ID + "/items/" + smp[self.ID].uid, fmt.Sprintf("/notifications/%s/%d", self.ID, smp[self.ID].index),
 			"/notifications", "/notifications?late=1", "/logs", "/impact", "/impact?forces=us-2020-09-01&use=deployed-warheads&set.deployed-warheads=1000",
-			"/impact/compute?forces=node&use=deployed-warheads&set.deployed-warheads=1000", "/history", "/treaties/compare"} {
+			"/impact/compute?forces=node&use=deployed-warheads&set.deployed-warheads=1000", "/history", "/treaties/compare", "/about-data"} {
 			b.Run(self.ID+shotName(p), func(b *testing.B) {
 				req := httptest.NewRequest(http.MethodGet, p, nil)
-				req.Header.Set("Authorization", "Bearer "+g.Operator[self.ID])
+				req.Header.Set("Authorization", "Bearer "+self.Operator)
 				var size int
 				for b.Loop() {
 					w := httptest.NewRecorder()
@@ -54,10 +55,10 @@ func BenchmarkNodePages(b *testing.B) {
 //
 //	go test ./server -run '^$' -bench ComplianceSeries -benchtime 20x
 func BenchmarkComplianceSeries(b *testing.B) {
-	g := regime(b)
-	for _, self := range nodetest.Parties {
-		h := g.Nodes[self.ID].Handler()
-		for _, p := range nodetest.Parties {
+	r := sharedDemo(b)
+	for _, self := range r.Parties {
+		h := self.Node.Handler()
+		for _, p := range r.Parties {
 			for _, q := range []string{"", "?every=1m"} {
 				b.Run(fmt.Sprintf("%s-node-%s%s", self.ID, p.ID, q), func(b *testing.B) {
 					req := httptest.NewRequest(http.MethodGet, node.APIPrefix+"/compliance/"+p.ID+"/series"+q, nil)
@@ -75,13 +76,12 @@ func BenchmarkComplianceSeries(b *testing.B) {
 	}
 }
 
+// other is the demo's other party: its regime has two.
 func other(p string) string {
-	for _, q := range nodetest.Parties {
-		if q.ID != p {
-			return q.ID
-		}
+	if p == "US" {
+		return "RU"
 	}
-	return p
+	return "US"
 }
 
 type benchSample struct {
@@ -89,10 +89,10 @@ type benchSample struct {
 	index uint64
 }
 
-func benchSamples(b *testing.B, g *nodetest.Regime) map[string]benchSample {
+func benchSamples(b *testing.B, r *demo.Regime) map[string]benchSample {
 	out := map[string]benchSample{}
-	for _, p := range nodetest.Parties {
-		ns, err := g.Nodes["US"].Notifications(b.Context(), node.Access{Role: node.RoleInspector}, node.NotificationFilter{Party: p.ID, Kind: "status-change/v1", Limit: 1})
+	for _, p := range r.Parties {
+		ns, err := r.Party("US").Node.Notifications(b.Context(), node.Access{Role: node.RoleInspector}, node.NotificationFilter{Party: p.ID, Kind: "status-change/v1", Limit: 1})
 		if err != nil || len(ns) == 0 {
 			b.Fatal(err)
 		}

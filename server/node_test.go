@@ -144,3 +144,103 @@ func TestRegimeYAML(t *testing.T) {
 		t.Fatalf("aliases or policy lost:\n%s", text)
 	}
 }
+
+// labelledNode is a tokenNode whose data are labelled (ProvenanceNode)
+// and whose clock is its own (ClockNode).
+type labelledNode struct {
+	*tokenNode
+	pv  *Provenance
+	now time.Time
+}
+
+func (n labelledNode) Provenance() *Provenance { return n.pv }
+func (n labelledNode) Now() time.Time          { return n.now }
+
+// A node that labels its data gets a banner on every page, linked to
+// /about-data, which shows each total with its provenance and source and
+// the regime's timeline; a node that does not gets neither. The
+// dashboard's today is the node's clock.
+func TestProvenance(t *testing.T) {
+	fx := regimetest.New(t, regimetest.Options{}, "US", "RU")
+	ns, _ := treaty.Lookup("new-start")
+	tn := &tokenNode{reg: fx.Regime, treaty: ns, viewers: map[string]Viewer{"public": {Role: "observer"}}}
+	sim := time.Date(2016, 3, 2, 12, 0, 0, 0, time.UTC)
+	pv := &Provenance{Title: "Test data", Summary: "Made up for the test.", JSON: "/test/provenance",
+		Clock: ProvenanceClock{Simulated: true, Now: sim, Note: "a clock of the test"},
+		Notes: []string{"a note on the data"},
+		Parties: []ProvenanceParty{{ID: "US", Name: "United States", LastNotification: civilMust("2016-02-28"), Declarations: []ProvenanceDeclaration{{
+			AsOf: civilMust("2016-03-01"), Synthetic: true,
+			Totals: []ProvenanceTotal{
+				{ID: "deployed-warheads", Value: 1481, Provenance: "official", Source: "https://example.org/release"},
+				{ID: "deployed-and-nondeployed-launchers", Value: 873, Provenance: "synthetic", Note: "the midpoint of two releases"},
+			},
+			Detail: []ProvenanceCount{{Provenance: "synthetic", Items: 2077}},
+		}}}},
+		Events: []ProvenanceEvent{{ID: "suspension", Date: civilMust("2023-02-28"), Parties: []string{"RU"}, Title: "Russia suspends", Source: "https://example.org/news", Evidence: "S"}},
+	}
+	for _, c := range []struct {
+		name string
+		node Node
+	}{{"labelled", labelledNode{tn, pv, sim}}, {"plain", tn}, {"plain", labelledNode{tn, nil, sim}}} {
+		h, err := New(Options{Node: c.node})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		for _, p := range []string{"/treaties", "/history", "/verify", "/nowhere"} {
+			_, body := get(t, srv, p, "Authorization", "Bearer public")
+			b := all(doc(t, body), "div", "data-banner")
+			switch {
+			case c.name == "plain" && len(b) > 0:
+				t.Errorf("%s %s: a banner", c.name, p)
+			case c.name == "labelled" && (len(b) != 1 || !strings.Contains(text(b[0]), "Test data · simulated clock: 2016-03-02 12:00:00Z") ||
+				len(all(b[0], "a", "")) != 1 || attr(all(b[0], "a", "")[0], "href") != "/about-data"):
+				t.Errorf("%s %s: banner %q", c.name, p, text(b[0]))
+			}
+		}
+		resp, body := get(t, srv, "/about-data", "Authorization", "Bearer public")
+		if c.name == "plain" {
+			if resp.StatusCode != 404 {
+				t.Errorf("plain /about-data: %d", resp.StatusCode)
+			}
+			srv.Close()
+			continue
+		}
+		d := doc(t, body)
+		rows := all(byID(d, "provenance-US"), "tr", "row-synthetic")
+		if resp.StatusCode != 200 || len(rows) != 1 {
+			t.Fatalf("/about-data: %d, %d synthetic rows", resp.StatusCode, len(rows))
+		}
+		got := text(rows[0])
+		for _, want := range []string{"2016-03-01", "synthetic declaration", "1,481", "official", "873", "synthetic", "the midpoint of two releases", "2,077 synthetic"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("/about-data: the row %q lacks %q", got, want)
+			}
+		}
+		// The columns in the treaty's order of totals: the treaty's
+		// launchers come after its warheads.
+		if cells := all(rows[0], "td", ""); len(cells) != 3 || attr(cells[0], "data-provenance") != "official" || attr(cells[1], "data-provenance") != "synthetic" {
+			t.Errorf("/about-data: cells %d", len(cells))
+		}
+		if ev := all(d, "tr", ""); !strings.Contains(body, `data-event="suspension"`) || len(ev) == 0 {
+			t.Error("/about-data: no timeline")
+		}
+		for _, want := range []string{"https://example.org/release", "https://example.org/news", "a note on the data", "a clock of the test", `href="/test/provenance"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/about-data lacks %q", want)
+			}
+		}
+		// Today is the node's: New START in force in 2016, not expired.
+		_, body = get(t, srv, "/treaties", "Authorization", "Bearer public")
+		inForce := false
+		for _, tr := range all(doc(t, body), "tr", "") {
+			if ids := all(tr, "span", "id"); len(ids) == 1 && text(ids[0]) == "new-start" {
+				inForce = len(all(tr, "span", "status-in-force")) == 1
+			}
+		}
+		if !inForce {
+			t.Error("/treaties on the node's clock of 2016: New START not in force")
+		}
+		srv.Close()
+	}
+}

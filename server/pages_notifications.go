@@ -183,7 +183,7 @@ func (d *dashboard) notifications(w http.ResponseWriter, r *http.Request) {
 func noteRows(ns []Notification) []noteRow {
 	out := make([]noteRow, len(ns))
 	for i, n := range ns {
-		out[i] = noteRow{Notification: n, Summary: summariseBody(n.Kind, n.Body), URL: fmt.Sprintf("/notifications/%s/%d", n.Party, n.Index)}
+		out[i] = noteRow{Notification: n, Summary: summariseBody(n.Kind, n.Body, n.Valid), URL: fmt.Sprintf("/notifications/%s/%d", n.Party, n.Index)}
 	}
 	return out
 }
@@ -278,7 +278,7 @@ func (d *dashboard) notification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Title = fmt.Sprintf("%s notification %d (%s)", n.Party, n.Seq, n.Kind)
-	nv := notificationView{N: *n, Name: partyName(v, n.Party), Summary: summariseBody(n.Kind, n.Body)}
+	nv := notificationView{N: *n, Name: partyName(v, n.Party), Summary: summariseBody(n.Kind, n.Body, n.Valid)}
 	var buf bytes.Buffer
 	if json.Indent(&buf, n.Body, "", "  ") == nil {
 		nv.Body = buf.String()

@@ -17,6 +17,9 @@ import (
 // under each other party's reading where one disputes. Every total is
 // counted by the node from the party's log; where the official aggregates
 // give a figure for the date, the page says whether the count matches it.
+// A node that labels its data (Provenance, a demonstration's) marks each
+// declared total with its provenance instead: official, derived or
+// synthetic.
 
 type overviewView struct {
 	Date     civil.Date
@@ -32,6 +35,9 @@ type overviewView struct {
 	// ItemLevel: the viewer may follow a party to its items.
 	ItemLevel bool
 	Readings  bool
+	// Labelled: the node labels its totals official, derived or
+	// synthetic (Provenance).
+	Labelled bool
 }
 
 type dateLink struct {
@@ -139,6 +145,8 @@ func (d *dashboard) overview(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// The totals at the date, party by party and reading by reading.
+	pv := d.provenance()
+	ov.Labelled = pv != nil
 	for _, party := range v.Regime().Parties {
 		c, err := v.Compliance(r.Context(), party.ID, ov.Date)
 		if err != nil {
@@ -166,10 +174,8 @@ func (d *dashboard) overview(w http.ResponseWriter, r *http.Request) {
 						continue
 					}
 					cell := ovCellOf(s, t, lr, src, label)
-					if i == 0 && hasOff {
-						if n, ok := off.Totals[lr.Of]; ok {
-							cell.Official, cell.OfficialText = officialMark(lr.Total, n, off.Date)
-						}
+					if i == 0 {
+						cell.Official, cell.OfficialText = d.mark(pv, party.ID, ov.Date, lr.Of, lr.Total)
 					}
 					row.Cells = append(row.Cells, cell)
 				}
@@ -182,7 +188,13 @@ func (d *dashboard) overview(w http.ResponseWriter, r *http.Request) {
 					lt := l.Total
 					if n, ok := off.Totals[lt]; ok {
 						f := s.num(n, osrc, olabel)
-						if off.Derived {
+						// The aggregates mark a row derived as a whole; a
+						// node that labels its totals says which.
+						if pt, ok := pv.total(party.ID, ov.Date, lt); ok {
+							if pt.Provenance == "derived" {
+								f.Flag = "derived"
+							}
+						} else if off.Derived {
 							f.Flag = "derived"
 						}
 						o.Cells = append(o.Cells, f)
@@ -205,6 +217,23 @@ func (d *dashboard) overview(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusBadRequest
 	}
 	d.render(w, r, status, "overview", p)
+}
+
+// mark is how a party's count of total id on date is marked: with the
+// provenance the node labels it with (official, derived, synthetic), if
+// it labels its data and has a declaration as of the date; else compared
+// with the official aggregates, if they have a figure for the date
+// (official, or differs); else not at all ("").
+func (d *dashboard) mark(pv *Provenance, party string, date civil.Date, id string, count int64) (string, string) {
+	if t, ok := pv.total(party, date, id); ok {
+		return provenanceMark(count, t, date)
+	}
+	if off, ok := d.history.row(date, party); ok {
+		if n, ok := off.Totals[id]; ok {
+			return officialMark(count, n, off.Date)
+		}
+	}
+	return "", ""
 }
 
 // officialMark compares a count with the published figure.
@@ -321,6 +350,7 @@ func (d *dashboard) overviewCharts(r *http.Request, v View, ov *overviewView, s 
 	}
 
 	// Lines: the node's series at the data days.
+	pv := d.provenance()
 	dates := d.seriesDates(t)
 	if len(dates) == 0 {
 		return nil
@@ -385,14 +415,13 @@ func (d *dashboard) overviewCharts(r *http.Request, v View, ov *overviewView, s 
 	for i, dt := range dates {
 		row := ovSeriesRow{Date: dt}
 		for _, ln := range lines {
-			off, hasOff := d.history.row(dt, ln.party)
 			for li := range t.Limits {
 				c := ovSeriesCell{Text: "—"}
 				if res := ln.results[i]; res != nil {
 					if lr, ok := res.Limit(t.Limits[li].ID); ok {
 						c.Text = treaty.FormatInt(lr.Total)
-						if n, ok := off.Totals[lr.Of]; hasOff && ok && ln.reading == "" {
-							c.Official, c.OfficialText = officialMark(lr.Total, n, dt)
+						if ln.reading == "" {
+							c.Official, c.OfficialText = d.mark(pv, ln.party, dt, lr.Of, lr.Total)
 						}
 					}
 				}

@@ -15,11 +15,11 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/tally-project/tally/civil"
+	"github.com/tally-project/tally/demo"
 	"github.com/tally-project/tally/exchange"
 	"github.com/tally-project/tally/forces"
 	"github.com/tally-project/tally/node"
 	"github.com/tally-project/tally/server"
-	"github.com/tally-project/tally/server/internal/nodetest"
 )
 
 // The role matrix: every route of the API and every page of the
@@ -40,13 +40,13 @@ type viewer struct {
 	party string // an operator's
 }
 
-func viewers(g *nodetest.Regime) []viewer {
+func viewers(r *demo.Regime) []viewer {
 	var vs []viewer
-	for _, p := range nodetest.Parties {
-		vs = append(vs, viewer{"operator " + p.ID, g.Operator[p.ID], node.RoleOperator, p.ID})
+	for _, p := range r.Parties {
+		vs = append(vs, viewer{"operator " + p.ID, p.Operator, node.RoleOperator, p.ID})
 	}
-	return append(vs, viewer{"inspector", g.Inspector, node.RoleInspector, ""},
-		viewer{"observer", g.Observer, node.RoleObserver, ""}, viewer{"no token", "", node.RoleObserver, ""})
+	return append(vs, viewer{"inspector", r.Tokens.Inspector, node.RoleInspector, ""},
+		viewer{"observer", r.Tokens.Observer, node.RoleObserver, ""}, viewer{"no token", "", node.RoleObserver, ""})
 }
 
 // known reports whether node self knows v's token: an operator's token
@@ -60,23 +60,24 @@ var uidPattern = regexp.MustCompile(`\b(US|RU)-[A-Z]+-\d{6}\b`)
 type samples struct {
 	uid     map[string]string // a deployed ICBM
 	changed map[string]string // an item the status change (index) changed
-	index map[string]uint64 // a status change
-	seq   map[string]uint64
+	index   map[string]uint64 // a status change
+	seq     map[string]uint64
 }
 
-func sampleOf(t *testing.T, g *nodetest.Regime) samples {
+func sampleOf(t *testing.T, r *demo.Regime) samples {
 	t.Helper()
 	ctx := context.Background()
 	insp := node.Access{Role: node.RoleInspector}
 	s := samples{uid: map[string]string{}, changed: map[string]string{}, index: map[string]uint64{}, seq: map[string]uint64{}}
-	for _, p := range nodetest.Parties {
+	us := r.Party("US").Node
+	for _, p := range r.Parties {
 		// A missile of the initial declaration (sequence number 1), still
 		// deployed in 2020.
-		then, err := g.Nodes["US"].Forces(ctx, insp, p.ID, civil.MustParse("2011-02-05"), 0)
+		then, err := us.Forces(ctx, insp, p.ID, civil.MustParse("2011-02-05"), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		now, err := g.Nodes["US"].Forces(ctx, insp, p.ID, civil.MustParse("2020-09-01"), 0)
+		now, err := us.Forces(ctx, insp, p.ID, civil.MustParse("2020-09-01"), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +94,7 @@ func sampleOf(t *testing.T, g *nodetest.Regime) samples {
 		if s.uid[p.ID] == "" {
 			t.Fatalf("no ICBM of %s deployed in 2011 and 2020", p.ID)
 		}
-		ns, err := g.Nodes["US"].Notifications(ctx, insp, node.NotificationFilter{Party: p.ID, Kind: exchange.StatusChange, Limit: 1})
+		ns, err := us.Notifications(ctx, insp, node.NotificationFilter{Party: p.ID, Kind: exchange.StatusChange, Limit: 1})
 		if err != nil || len(ns) == 0 {
 			t.Fatalf("no status change of %s: %v", p.ID, err)
 		}
@@ -275,11 +276,11 @@ func privateLoadings(body []byte) []string {
 }
 
 func TestRoleMatrixAPI(t *testing.T) {
-	g := regime(t)
+	r := sharedDemo(t)
 	oa := loadOpenAPI(t)
-	smp := sampleOf(t, g)
-	for _, self := range nodetest.Parties {
-		base := strings.TrimSuffix(g.URL[self.ID], "/")
+	smp := sampleOf(t, r)
+	for _, self := range r.Parties {
+		base := strings.TrimSuffix(self.URL, "/")
 		for _, rt := range node.Routes() {
 			// Each route with each party in {party}.
 			parties := []string{""}
@@ -288,10 +289,10 @@ func TestRoleMatrixAPI(t *testing.T) {
 			}
 			for _, of := range parties {
 				path := rt.Path
-				r := strings.NewReplacer("{party}", of, "{seq}", fmt.Sprint(smp.seq[of]), "{index}", fmt.Sprint(smp.index[of]),
+				rp := strings.NewReplacer("{party}", of, "{seq}", fmt.Sprint(smp.seq[of]), "{index}", fmt.Sprint(smp.index[of]),
 					"{uid}", smp.uid[first(of, self.ID)], "{declaration}", "1")
-				path = r.Replace(path)
-				for _, v := range viewers(g) {
+				path = rp.Replace(path)
+				for _, v := range viewers(r) {
 					if rt.Method == "POST" {
 						continue // below
 					}
@@ -336,7 +337,7 @@ func TestRoleMatrixAPI(t *testing.T) {
 		note := func(party string) []byte {
 			return mustJSON(t, node.SubmitRequest{Drafts: []exchange.Draft{mustDraft(t, exchange.NoteKind, civil.MustParse("2026-01-01"), exchange.Note{Text: "role matrix"})}})
 		}
-		for _, v := range viewers(g) {
+		for _, v := range viewers(r) {
 			name := fmt.Sprintf("%s node: POST notifications as %s", self.ID, v.name)
 			resp, body := do(t, "POST", base+node.APIPrefix+"/notifications", v.token, "application/json", note(self.ID))
 			want := http.StatusOK
@@ -353,26 +354,23 @@ func TestRoleMatrixAPI(t *testing.T) {
 		}
 		// The node's operator with another party's envelope, signed by
 		// that party: refused, nothing written.
-		for _, other := range nodetest.Parties {
+		for _, other := range r.Parties {
 			if other.ID == self.ID {
 				continue
 			}
-			e, err := g.Sign(other.ID, exchange.NoteKind, civil.MustParse("2026-01-01"), exchange.Note{Text: "not yours"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			next := g.Nodes[self.ID].NextSeq()
+			e := sign(t, r, other.ID, exchange.NoteKind, civil.MustParse("2026-01-01"), exchange.Note{Text: "not yours"})
+			next := self.Node.NextSeq()
 			for _, form := range []struct {
 				ctype string
 				body  []byte
 			}{{"text/plain", e}, {"application/json", mustJSON(t, node.SubmitRequest{Envelopes: []string{string(e)}})}} {
-				resp, body := do(t, "POST", base+node.APIPrefix+"/notifications", g.Operator[self.ID], form.ctype, form.body)
+				resp, body := do(t, "POST", base+node.APIPrefix+"/notifications", self.Operator, form.ctype, form.body)
 				if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), exchange.CodeNotOwn) {
 					t.Errorf("%s node: %s's envelope submitted by %s's operator as %s: %d %.300s", self.ID, other.ID, self.ID, form.ctype, resp.StatusCode, body)
 				}
 				oa.check(t, "POST", node.APIPrefix+"/notifications", resp, body)
 			}
-			if got := g.Nodes[self.ID].NextSeq(); got != next {
+			if got := self.Node.NextSeq(); got != next {
 				t.Errorf("%s node: a refused submission moved the next sequence number %d → %d", self.ID, next, got)
 			}
 		}
@@ -410,8 +408,8 @@ func mustJSON(t *testing.T, v any) []byte {
 // per-missile loadings appear on the forces page of the owner's operator
 // only; every page that answers passes the accessibility checks.
 func TestRoleMatrixPages(t *testing.T) {
-	g := regime(t)
-	smp := sampleOf(t, g)
+	r := sharedDemo(t)
+	smp := sampleOf(t, r)
 	type pageCase struct {
 		path      string
 		itemLevel bool
@@ -420,10 +418,10 @@ func TestRoleMatrixPages(t *testing.T) {
 		private string
 	}
 	var pages []pageCase
-	for _, p := range []string{"/", "/?date=2018-09-01", "/logs", "/impact", "/history", "/verify", "/treaties", "/treaties/new-start", "/login"} {
+	for _, p := range []string{"/", "/?date=2018-09-01", "/logs", "/impact", "/history", "/verify", "/treaties", "/treaties/new-start", "/login", "/about-data"} {
 		pages = append(pages, pageCase{path: p})
 	}
-	for _, p := range nodetest.Parties {
+	for _, p := range r.Parties {
 		pages = append(pages,
 			pageCase{path: "/forces?party=" + p.ID, itemLevel: true, private: p.ID},
 			pageCase{path: "/forces?party=" + p.ID + "&kind=icbm&status=deployed&date=2020-09-01", itemLevel: true, private: p.ID},
@@ -433,11 +431,11 @@ func TestRoleMatrixPages(t *testing.T) {
 		)
 	}
 	pages = append(pages, pageCase{path: "/notifications", itemLevel: true}, pageCase{path: "/impact?forces=node", itemLevel: true})
-	for _, self := range nodetest.Parties {
+	for _, self := range r.Parties {
 		for _, pc := range pages {
-			for _, v := range viewers(g) {
+			for _, v := range viewers(r) {
 				name := fmt.Sprintf("%s node: %s as %s", self.ID, pc.path, v.name)
-				resp, body := fetch(t, g, self.ID, v.token, pc.path)
+				resp, body := fetch(t, r, self.ID, v.token, pc.path)
 				want := http.StatusOK
 				switch {
 				case !v.knownAt(self.ID):
@@ -486,8 +484,8 @@ func TestRoleMatrixPages(t *testing.T) {
 // way; a cookie with a token the node does not know is cleared, and the
 // sign-in form answers.
 func TestSignInCookie(t *testing.T) {
-	g := regime(t)
-	base := strings.TrimSuffix(g.URL["US"], "/")
+	r := sharedDemo(t)
+	base := strings.TrimSuffix(urlOf(r, "US"), "/")
 	get := func(cookie string) (*http.Response, string) {
 		req, _ := http.NewRequest("GET", base+"/forces?party=US", nil)
 		if cookie != "" {
@@ -501,10 +499,10 @@ func TestSignInCookie(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp, string(b)
 	}
-	if resp, body := get(g.Operator["US"]); resp.StatusCode != 200 || !strings.Contains(body, `class="flag flag-private"`) {
+	if resp, body := get(operator(r, "US")); resp.StatusCode != 200 || !strings.Contains(body, `class="flag flag-private"`) {
 		t.Errorf("the operator's cookie: %d, private shown %v", resp.StatusCode, strings.Contains(body, "flag-private"))
 	}
-	if resp, _ := get(g.Inspector); resp.StatusCode != 200 {
+	if resp, _ := get(r.Tokens.Inspector); resp.StatusCode != 200 {
 		t.Errorf("the inspector's cookie: %d", resp.StatusCode)
 	}
 	resp, _ := get("tly_not-a-token-of-this-node")
@@ -529,23 +527,23 @@ func TestSignInCookie(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	resp = post(g.Operator["US"], "/forces%3Fparty%3DUS")
+	resp = post(operator(r, "US"), "/forces%3Fparty%3DUS")
 	var set *http.Cookie
 	for _, c := range resp.Cookies() {
 		if c.Name == server.TokenCookie("US") {
 			set = c
 		}
 	}
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/forces?party=US" || set == nil || set.Value != g.Operator["US"] || !set.HttpOnly || set.SameSite != http.SameSiteStrictMode {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/forces?party=US" || set == nil || set.Value != operator(r, "US") || !set.HttpOnly || set.SameSite != http.SameSiteStrictMode {
 		t.Errorf("sign in: %d to %q, cookie %+v", resp.StatusCode, resp.Header.Get("Location"), set)
 	}
-	if resp = post(g.Operator["RU"], "/"); resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
+	if resp = post(operator(r, "RU"), "/"); resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
 		t.Errorf("sign in with another node's token: %d, cookies %v", resp.StatusCode, resp.Cookies())
 	}
-	if resp = post(g.Inspector, "https://elsewhere.example/"); resp.Header.Get("Location") != "/" {
+	if resp = post(r.Tokens.Inspector, "https://elsewhere.example/"); resp.Header.Get("Location") != "/" {
 		t.Errorf("sign in sends the browser off the site: %q", resp.Header.Get("Location"))
 	}
-	req, _ := http.NewRequest("POST", base+"/login", strings.NewReader("token="+g.Inspector))
+	req, _ := http.NewRequest("POST", base+"/login", strings.NewReader("token="+r.Tokens.Inspector))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	resp, err := client.Do(req)

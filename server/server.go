@@ -22,7 +22,7 @@ type Options struct {
 	// the pages that need no node and says what the others will hold.
 	Node Node
 	// Now is the clock for "today" (treaty status, default dates);
-	// default time.Now.
+	// default the node's (ClockNode), else time.Now.
 	Now func() time.Time
 	// Logger receives errors met while serving; default slog.Default().
 	Logger *slog.Logger
@@ -51,6 +51,9 @@ type dashboard struct {
 func New(opts Options) (http.Handler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+		if cn, ok := opts.Node.(ClockNode); ok {
+			opts.Now = cn.Now
+		}
 	}
 	d := &dashboard{opts: opts, log: opts.Logger}
 	if d.log == nil {
@@ -88,6 +91,7 @@ func New(opts Options) (http.Handler, error) {
 	m.HandleFunc("GET /treaties/{id}", d.treaty)
 	m.HandleFunc("GET /history", d.historyPage)
 	m.HandleFunc("GET /verify", d.verify)
+	m.HandleFunc("GET /about-data", d.aboutData)
 	m.HandleFunc("/", d.notFound)
 	d.mux = m
 	return d, nil
@@ -118,6 +122,9 @@ type page struct {
 	// Scripts are the scripts the page needs, by asset name.
 	Scripts []string
 	Data    any
+	// Banner says, on every page, what the node's data are when it
+	// labels them (ProvenanceNode): set by render.
+	Banner *banner
 }
 
 // navState is what the header says about the node.
@@ -153,6 +160,9 @@ func (d *dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	if p.Sources == nil {
 		p.Sources = newSources()
+	}
+	if pv := d.provenance(); pv != nil {
+		p.Banner = &banner{Title: pv.Title, Summary: pv.Summary, Clock: pv.Clock}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tally-project/tally/civil"
 	"github.com/tally-project/tally/exchange"
 	"github.com/tally-project/tally/forces"
 	"github.com/tally-project/tally/ledger"
@@ -14,9 +15,27 @@ import (
 
 // summarise says in one line what a notification notifies, from its
 // kind and body; a body it cannot read is said so.
-func summariseBody(k exchange.Kind, body json.RawMessage) string {
+func summariseBody(k exchange.Kind, body json.RawMessage, valid bool) string {
 	if len(body) == 0 {
 		return ""
+	}
+	if valid && k.IsDeclaration() {
+		// The longest bodies (thousands of UIDs), which the node decoded
+		// strictly when it took them: read plainly, what the line says.
+		var d struct {
+			AsOf   civil.Date                `json:"as_of"`
+			Part   int                       `json:"part"`
+			Parts  int                       `json:"parts"`
+			Groups []struct{ UIDs []string } `json:"groups"`
+			Totals []exchange.DeclaredTotal  `json:"totals"`
+		}
+		if json.Unmarshal(body, &d) == nil {
+			n := 0
+			for _, g := range d.Groups {
+				n += len(g.UIDs)
+			}
+			return declarationSummary(d.AsOf, d.Part, d.Parts, n, d.Totals)
+		}
 	}
 	b, err := exchange.DecodeBody(k, body)
 	if err != nil {
@@ -26,19 +45,7 @@ func summariseBody(k exchange.Kind, body json.RawMessage) string {
 	case *forces.Event:
 		return eventSummary(x)
 	case *exchange.Declaration:
-		n := len(x.Items())
-		s := fmt.Sprintf("the whole database as of %s: %s items", x.AsOf, treaty.FormatInt(int64(n)))
-		if x.Parts > 1 {
-			s = fmt.Sprintf("part %d of %d of the database as of %s: %s items", x.Part, x.Parts, x.AsOf, treaty.FormatInt(int64(n)))
-		}
-		if len(x.Totals) > 0 {
-			var ts []string
-			for _, t := range x.Totals {
-				ts = append(ts, fmt.Sprintf("%s %s", t.Total, treaty.FormatInt(t.Value)))
-			}
-			s += "; totals declared: " + strings.Join(ts, ", ")
-		}
-		return s
+		return declarationSummary(x.AsOf, x.Part, x.Parts, len(x.Items()), x.Totals)
 	case *exchange.Ack:
 		s := fmt.Sprintf("%s's log received and checked up to %s entries", x.Of, treaty.FormatInt(int64(x.Size)))
 		if len(x.Invalid) > 0 {
@@ -61,6 +68,22 @@ func summariseBody(k exchange.Kind, body json.RawMessage) string {
 		return fmt.Sprintf("%s's log seen with two histories (%s)", x.Log, x.Kind)
 	}
 	return string(k)
+}
+
+// declarationSummary says what a declaration (or a part of one) holds.
+func declarationSummary(asOf civil.Date, part, parts, items int, totals []exchange.DeclaredTotal) string {
+	s := fmt.Sprintf("the whole database as of %s: %s items", asOf, treaty.FormatInt(int64(items)))
+	if parts > 1 {
+		s = fmt.Sprintf("part %d of %d of the database as of %s: %s items", part, parts, asOf, treaty.FormatInt(int64(items)))
+	}
+	if len(totals) > 0 {
+		var ts []string
+		for _, t := range totals {
+			ts = append(ts, fmt.Sprintf("%s %s", t.Total, treaty.FormatInt(t.Value)))
+		}
+		s += "; totals declared: " + strings.Join(ts, ", ")
+	}
+	return s
 }
 
 // eventSummary says what an item event does: "3 items: status to

@@ -69,7 +69,7 @@ func TestServeDemo(t *testing.T) {
 	}
 	data := filepath.Join(t.TempDir(), "demo")
 	cmd, out := serveDemoCmd(t, "Ready in ", "--data", data, "--addr", "127.0.0.1:0")
-	for _, want := range []string{"dashboard  http://127.0.0.1:", "operator of US ", "operator of RU ", "inspector ", "observer ", "SIMULATED", "2225 notifications"} {
+	for _, want := range []string{"dashboard  http://127.0.0.1:", "operator of US ", "operator of RU ", "inspector ", "observer ", "SIMULATED", "2226 notifications"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the demo's output lacks %q:\n%s", want, out)
 		}
