@@ -103,3 +103,28 @@ func TestRebuildGivesTheSameProjection(t *testing.T) {
 		t.Fatalf("rebuild of a tampered log: %v", err)
 	}
 }
+
+// A party that has sent nothing yet: the other node's replica trusts its
+// empty log's checkpoint, and rebuild accepts the empty copy.
+func TestRebuildWithAnEmptyLog(t *testing.T) {
+	c := newCluster(t, "US", "RU")
+	c.start("US")
+	c.start("RU")
+	state := filepath.Join(c.dirs["US"], "replicas", "RU", "state.json")
+	eventually(t, 20*time.Second, func() error {
+		raw, err := os.ReadFile(state)
+		if err != nil || !bytes.Contains(raw, []byte("checkpoint")) {
+			return fmt.Errorf("no checkpoint of RU trusted yet: %v %s", err, raw)
+		}
+		return nil
+	})
+	c.stop("US")
+	c.stop("RU")
+	rep, err := Rebuild(context.Background(), c.config("US"), filepath.Join(t.TempDir(), "rebuilt.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Entries["RU"] != 0 {
+		t.Fatalf("rebuild: %+v", rep)
+	}
+}

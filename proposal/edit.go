@@ -358,7 +358,9 @@ func (e *editor) flush() error {
 			order = append(order, f)
 		}
 	}
-	sort.Slice(order, func(i, j int) bool { return order[i].Line < order[j].Line || (order[i].Line == order[j].Line && order[i].Column < order[j].Column) })
+	sort.Slice(order, func(i, j int) bool {
+		return order[i].Line < order[j].Line || (order[i].Line == order[j].Line && order[i].Column < order[j].Column)
+	})
 	for _, f := range order {
 		p := e.parent[f]
 		blockStyle(f)
