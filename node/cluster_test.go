@@ -3,8 +3,6 @@ package node
 import (
 	"context"
 	"crypto/rand"
-	"flag"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/klog/v2"
 
 	"github.com/tally-project/tally/civil"
 	"github.com/tally-project/tally/exchange"
@@ -203,13 +200,6 @@ func eventually(t *testing.T, d time.Duration, f func() error) {
 }
 
 func TestMain(m *testing.M) {
-	// Tessera logs through klog; the tests read what fails, not that.
-	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(fs)
-	fs.Set("logtostderr", "false")
-	fs.Set("alsologtostderr", "false")
-	fs.Set("stderrthreshold", "FATAL")
-	klog.SetOutput(io.Discard)
 	if os.Getenv("TALLY_CRASH_CHILD") != "" {
 		crashChild()
 		os.Exit(0)

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"flag"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/klog/v2"
 
 	"github.com/tally-project/tally/civil"
 	"github.com/tally-project/tally/demo"
@@ -104,13 +102,6 @@ func sign(t testing.TB, r *demo.Regime, party string, k exchange.Kind, eff civil
 }
 
 func TestMain(m *testing.M) {
-	// Tessera logs through klog; the tests read what fails, not that.
-	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(fs)
-	fs.Set("logtostderr", "false")
-	fs.Set("alsologtostderr", "false")
-	fs.Set("stderrthreshold", "FATAL")
-	klog.SetOutput(io.Discard)
 	code := m.Run()
 	if shared.r != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -125,23 +116,8 @@ func TestMain(m *testing.M) {
 
 // fetch gets a path of party's node with a token ("" for none) and
 // returns the status and body.
-func fetch(t testing.TB, r *demo.Regime, party, token, path string) (*http.Response, string) {
+func fetch(t *testing.T, r *demo.Regime, party, token, path string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest("GET", strings.TrimSuffix(urlOf(r, party), "/")+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := do(t, "GET", strings.TrimSuffix(urlOf(r, party), "/")+path, token, "", nil)
 	return resp, string(b)
 }
