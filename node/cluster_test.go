@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/tally-project/tally/civil"
 	"github.com/tally-project/tally/exchange"
 	"github.com/tally-project/tally/forces"
