@@ -32,9 +32,18 @@ func FuzzQuery(f *testing.F) {
 		f.Add("/treaties/diff", q)
 	}
 	f.Add("/treaties/new-start", "")
+	for _, q := range []string{
+		"forces=us-2020-09-01&p=new-start&p=deep-cuts-500&use=deployed-warheads&set.deployed-warheads=1000",
+		"forces=us-2020-09-01&p=deep-cuts-500&set.deployed-warheads=-5&at=2030-01-01&rates=x",
+		"forces=node&p=new-start&set.deployed-warheads=99999999999999999999",
+		"p=nope&p=new-start&p=start-1&p=sort&p=joint-understanding-2009&p=deep-cuts-500&p=linkage-example&p=new-start",
+	} {
+		f.Add("/impact", q)
+		f.Add("/impact/compute", q)
+	}
 	f.Fuzz(func(t *testing.T, path, query string) {
 		switch path {
-		case "/treaties/compare", "/treaties/diff", "/treaties/new-start", "/history":
+		case "/treaties/compare", "/treaties/diff", "/treaties/new-start", "/history", "/impact", "/impact/compute":
 		default:
 			path = "/treaties/compare"
 		}
