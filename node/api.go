@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
@@ -431,9 +432,11 @@ func qUint(r *http.Request, name string) (uint64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	v, err := strconv.ParseUint(s, 10, 64)
+	// Sizes, indexes and sequence numbers of a log fit in an int64 (the
+	// store keeps them as SQLite integers); a larger one can name nothing.
+	v, err := strconv.ParseUint(s, 10, 63)
 	if err != nil {
-		return 0, badParam(name, "%s: %q is not a whole number", name, s)
+		return 0, badParam(name, "%s: %q is not a whole number from 0 to %d", name, s, uint64(math.MaxInt64))
 	}
 	return v, nil
 }
@@ -451,9 +454,9 @@ func qBool(r *http.Request, name string) (bool, error) {
 }
 
 func pUint(r *http.Request, name string) (uint64, error) {
-	v, err := strconv.ParseUint(r.PathValue(name), 10, 64)
+	v, err := strconv.ParseUint(r.PathValue(name), 10, 63) // as qUint
 	if err != nil {
-		return 0, badParam(name, "%s: %q is not a whole number", name, r.PathValue(name))
+		return 0, badParam(name, "%s: %q is not a whole number from 0 to %d", name, r.PathValue(name), uint64(math.MaxInt64))
 	}
 	return v, nil
 }

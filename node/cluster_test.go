@@ -22,7 +22,7 @@ import (
 // cluster is a regime of real nodes on loopback, each with its own data
 // directory, keys and HTTP server.
 type cluster struct {
-	t       *testing.T
+	t       testing.TB
 	fix     *regimetest.Fixture
 	tr      *treaty.Treaty
 	parties []string
@@ -39,7 +39,7 @@ type cluster struct {
 	health func() []string
 }
 
-func newCluster(t *testing.T, parties ...string) *cluster {
+func newCluster(t testing.TB, parties ...string) *cluster {
 	t.Helper()
 	c := &cluster{t: t, parties: parties, addrs: map[string]string{}, dirs: map[string]string{}, tokens: map[string]Token{},
 		nodes: map[string]*Node{}, served: map[string]chan error{}}
@@ -147,7 +147,7 @@ func one(n int) *int { return &n }
 
 // initialOf is a small initial database of party p: launchers and missiles
 // at one base, a bomber, with per-missile loadings.
-func initialOf(t *testing.T, p string, missiles int) (*exchange.Declaration, []exchange.Loading) {
+func initialOf(t testing.TB, p string, missiles int) (*exchange.Declaration, []exchange.Loading) {
 	t.Helper()
 	inv := forces.NewInventory(p, nil)
 	base := p + "-base"
@@ -173,7 +173,7 @@ func uid(p, k string, i int) string {
 	return p + "-" + k + string(rune('0'+i/100)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
 }
 
-func draft(t *testing.T, k exchange.Kind, eff string, body any) exchange.Draft {
+func draft(t testing.TB, k exchange.Kind, eff string, body any) exchange.Draft {
 	t.Helper()
 	d, err := exchange.NewDraft(k, civil.MustParse(eff), body)
 	if err != nil {

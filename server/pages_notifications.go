@@ -267,7 +267,7 @@ func (d *dashboard) notification(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	idx, err := strconv.ParseUint(r.PathValue("index"), 10, 64)
+	idx, err := strconv.ParseUint(r.PathValue("index"), 10, 63) // a log index is an int64 in the store
 	if err != nil {
 		d.refused(w, r, p, "a notification", fmt.Errorf("%w: %q is not a log index", ErrNotFound, r.PathValue("index")))
 		return
