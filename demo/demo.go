@@ -353,16 +353,23 @@ func (r *Regime) reopen() error {
 	if err != nil {
 		return err
 	}
+	// In two passes, through a placeholder per party: moved one by one, a
+	// party's new address could be another's old one, and the next
+	// replacement would move both.
 	text := string(data)
 	moved := false
+	var back []string
 	for id, old := range r.state.Addrs {
 		now := r.lns[id].Addr().String()
 		if old != now {
-			text = strings.ReplaceAll(text, "http://"+old+"/", "http://"+now+"/")
+			mark := "\x00" + id + "\x00"
+			text = strings.ReplaceAll(text, "http://"+old+"/", mark)
+			back = append(back, mark, "http://"+now+"/")
 			r.state.Addrs[id] = now
 			moved = true
 		}
 	}
+	text = strings.NewReplacer(back...).Replace(text)
 	if moved {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			return err
@@ -511,7 +518,7 @@ func (st *state) save(dir string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(append(data, '\n')); err == nil {
+	if _, err = f.Write(append(data, '\n')); err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

@@ -3,10 +3,10 @@ package demo
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,20 +23,7 @@ import (
 	"github.com/tally-project/tally/ledger/receipt"
 	"github.com/tally-project/tally/node"
 	"github.com/tally-project/tally/treaty"
-
-	"k8s.io/klog/v2"
 )
-
-func TestMain(m *testing.M) {
-	// Tessera logs through klog; the tests read what fails, not that.
-	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(fs)
-	fs.Set("logtostderr", "false")
-	fs.Set("alsologtostderr", "false")
-	fs.Set("stderrthreshold", "FATAL")
-	klog.SetOutput(io.Discard)
-	os.Exit(m.Run())
-}
 
 func quiet() *slog.Logger {
 	if os.Getenv("TALLY_TEST_LOG") != "" {
@@ -667,4 +654,41 @@ func FuzzLoadState(f *testing.F) {
 			t.Fatalf("version %d accepted", st.Version)
 		}
 	})
+}
+
+// Started again on other ports, the regime's node URLs move with the
+// nodes, even when a party's new port is another party's old one.
+func TestReopenMovesURLs(t *testing.T) {
+	dir := t.TempDir()
+	var lns []net.Listener
+	for range 3 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		lns = append(lns, ln)
+	}
+	addr := func(i int) string { return lns[i].Addr().String() }
+	regimeText := fmt.Sprintf("parties:\n  - id: US\n    node: http://%s/\n  - id: RU\n    node: http://%s/\n", addr(0), addr(1))
+	if err := os.WriteFile(filepath.Join(dir, "regime.yaml"), []byte(regimeText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &Regime{Data: dir, state: &state{Version: stateVersion, Addrs: map[string]string{"US": addr(0), "RU": addr(1)}},
+		lns: map[string]net.Listener{"US": lns[1], "RU": lns[2]}}
+	if err := r.reopen(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "regime.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("parties:\n  - id: US\n    node: http://%s/\n  - id: RU\n    node: http://%s/\n", addr(1), addr(2))
+	if string(got) != want {
+		t.Fatalf("regime.yaml after the move:\n%s\nwant:\n%s", got, want)
+	}
+	st, err := loadState(dir)
+	if err != nil || st.Addrs["US"] != addr(1) || st.Addrs["RU"] != addr(2) {
+		t.Fatalf("demo.json after the move: %+v %v", st, err)
+	}
 }
