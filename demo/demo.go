@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,18 +164,31 @@ var (
 	// into force, so that every notification of the replay is signed by a
 	// key valid at its time.
 	keysValidFrom = "2010-01-01"
-	// endOfReplay is where the clock stands when the replay is over, and
-	// runs on from: the day the treaty expired.
-	endOfReplay = time.Date(2026, 2, 5, 9, 0, 0, 0, time.UTC)
+	// stopEvents are the scenario's regime events from which the parties
+	// they concern write nothing to their logs: Russia's suspension of its
+	// participation (28 February 2023), the US countermeasures (1 June
+	// 2023, when it withheld its notifications in return).
+	stopEvents = []string{"suspension", "countermeasures"}
 )
 
-// withhold says when each party stops writing to its log: Russia
-// suspended its participation on 28 February 2023 (its notifications
-// stopped), the United States withheld its notifications from 1 June 2023
-// as a countermeasure. From then on its node acknowledges nothing either.
-var withhold = map[string]time.Time{
-	"RU": time.Date(2023, 2, 28, 0, 0, 0, 0, time.UTC),
-	"US": time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC),
+// endOfReplay is where the clock stands when the replay is over, and runs
+// on from: the first day with no treaty, at the hour rounds are sent.
+func endOfReplay(s *scenario.Scenario) time.Time {
+	return s.End.Time().Add(sendHour * time.Hour)
+}
+
+// withholdOf says when each party stops writing to its log (stopEvents).
+// From then on its node acknowledges nothing either.
+func withholdOf(s *scenario.Scenario) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, ev := range s.Regime {
+		if slices.Contains(stopEvents, ev.ID) {
+			for _, p := range ev.Parties {
+				out[p] = ev.Date.Time()
+			}
+		}
+	}
+	return out
 }
 
 // Start opens the demo in opts.Data: on a fresh directory it makes the
@@ -299,7 +313,7 @@ func (r *Regime) listen(ids []string, addr string) error {
 		}
 		ln, err := net.Listen("tcp", a)
 		if err != nil {
-			return fmt.Errorf("the node of %s cannot listen on %s: %v", id, a, err)
+			return fmt.Errorf("the node of %s cannot listen on %s: %w", id, a, err)
 		}
 		r.lns[id] = ln
 	}
@@ -393,7 +407,7 @@ func (r *Regime) open(ctx context.Context) error {
 	r.Tokens = r.state.Tokens
 	for _, p := range reg.Parties {
 		party := &Party{ID: p.ID, Name: p.Name, URL: r.url(p.ID), Data: filepath.Join(r.Data, strings.ToLower(p.ID)), Operator: r.Tokens.Operator[p.ID]}
-		cut, id := withhold[p.ID], p.ID
+		cut, id := withholdOf(r.sc)[p.ID], p.ID
 		cfg := node.Config{
 			Regime: reg, Party: p.ID, Data: party.Data, Treaty: tr,
 			Tokens: []node.Token{

@@ -22,6 +22,7 @@ import (
 	"github.com/tally-project/tally/forces"
 	"github.com/tally-project/tally/ledger/receipt"
 	"github.com/tally-project/tally/node"
+	"github.com/tally-project/tally/scenario"
 	"github.com/tally-project/tally/treaty"
 )
 
@@ -690,5 +691,37 @@ func TestReopenMovesURLs(t *testing.T) {
 	st, err := loadState(dir)
 	if err != nil || st.Addrs["US"] != addr(1) || st.Addrs["RU"] != addr(2) {
 		t.Fatalf("demo.json after the move: %+v %v", st, err)
+	}
+}
+
+// A notification dated after its party stopped writing cannot be sent in
+// any round: the plan says so instead of adding empty rounds for ever.
+func TestPlanRefusesWhatComesAfterAStop(t *testing.T) {
+	s, err := scenario.NewStartWith(scenario.Options{Windows: windows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan(s); err != nil {
+		t.Fatalf("the scenario as it is: %v", err)
+	}
+	ru, _ := s.Party("RU")
+	var last *forces.Event
+	for i := range ru.Steps {
+		if ru.Steps[i].Event != nil {
+			last = ru.Steps[i].Event
+		}
+	}
+	late := *last
+	late.Date = civil.MustParse("2023-03-10")
+	ru.Steps = append(ru.Steps, scenario.Step{Date: late.Date, Kind: scenario.Notification, Event: &late})
+	done := make(chan error, 1)
+	go func() { _, err := plan(s); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "2023-03-10") || !strings.Contains(err.Error(), "2023-02-28") {
+			t.Fatalf("a notification after RU's suspension: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the plan did not end")
 	}
 }

@@ -9,16 +9,16 @@ import (
 	"github.com/tally-project/tally/scenario"
 )
 
-// The 2018-2022 dispute over New START counting (shared reference notes,
-// treaties.md §6). On 27 February 2018 Russia's Foreign Ministry said the
-// United States had reached 800 launchers only by removing from
-// accountability, unilaterally, 56 Trident II SLBM launchers and 41 B-52H
-// heavy bombers whose conversion Russia could not confirm (Protocol Part
-// Three, Section I, paragraph 3), and by calling 4 silo launchers
-// "training silos", a term the treaty does not use. By its count the 800
-// limit was exceeded by 101 (56 + 41 + 4). The United States answered
-// that its conversions complied; the treaty was extended in 2021 with the
-// dispute unresolved.
+// The 2018-2022 dispute over New START counting (the regime event
+// russian-dispute of catalog/scenario/regime.csv, with its source). On 27 February
+// 2018 Russia's Foreign Ministry said the United States had reached 800
+// launchers only by removing from accountability, unilaterally, 56 Trident
+// II SLBM launchers and 41 B-52H heavy bombers whose conversion Russia
+// could not confirm (Protocol Part Three, Section I, paragraph 3), and by
+// calling 4 silo launchers "training silos", a term the treaty does not
+// use. By its count the 800 limit was exceeded by 101 (56 + 41 + 4). The
+// United States answered that its conversions complied; the treaty was
+// extended in 2021 with the dispute unresolved.
 //
 // The demo sends it as what it was, a dispute: Russia's node submits a
 // dispute notification of the US items, signed with Russia's key, on the
@@ -109,13 +109,13 @@ func russianDispute(s *scenario.Scenario, ev *scenario.Regime) (*exchange.Disput
 	// The scenario's conversions are the ones Russia named; a scenario
 	// that converted other numbers would make a dispute of other items.
 	if len(bombers) != disputedBombers || len(tubes) != disputedTubes {
-		return nil, fmt.Errorf("on %s the scenario has %d converted B-52H and %d converted Trident II launchers of %s; Russia disputed %d and %d (treaties.md §6)",
-			ev.Date, len(bombers), len(tubes), disputeOf, disputedBombers, disputedTubes)
+		return nil, fmt.Errorf("on %s the scenario has %d converted B-52H and %d converted Trident II launchers of %s; Russia disputed %d and %d (%s)",
+			ev.Date, len(bombers), len(tubes), disputeOf, disputedBombers, disputedTubes, ev.Source)
 	}
 	sort.Strings(bombers)
 	sort.Strings(tubes)
 	reading := &forces.Reading{
-		Name: "RU reading (2018-2022 dispute)", By: disputeBy, Of: disputeOf,
+		Name: "2018-2022 dispute of the US conversions", By: disputeBy, Of: disputeOf,
 		Source: ev.Source,
 		Note: fmt.Sprintf("Russian MFA comment of %s [%s]; the excess of %d over the 800 limit is stated in the MFA's March 2022 data release (%s) [O]. "+
 			"The B-52H read as deployed follows the September 2022 statement that their warheads are missing from the US total [S]; where the training silos are is recalled [R].",

@@ -24,16 +24,16 @@ func (r *Regime) generate(ctx context.Context) {
 	start := time.Now()
 	err := r.replay(ctx)
 	if err == nil {
-		err = r.acknowledged(ctx, endOfReplay)
+		err = r.acknowledged(ctx, endOfReplay(r.sc))
 	}
 	if err == nil {
 		err = r.settleAll(ctx)
 	}
 	if err == nil {
-		r.Clock.Run(endOfReplay)
+		r.Clock.Run(endOfReplay(r.sc))
 		st := r.state
 		st.Generated = true
-		st.Clock.At, st.Clock.Real = endOfReplay, time.Now().UTC()
+		st.Clock.At, st.Clock.Real = endOfReplay(r.sc), time.Now().UTC()
 		p := r.Progress()
 		st.Rounds, st.Notifications = p.Round, p.Notifications
 		st.Took = time.Since(start).Seconds()
@@ -179,6 +179,7 @@ func (s *sender) send(ctx context.Context, its []*item) (int, error) {
 // a party that stopped writing on a day has nothing provided after it.
 func (r *Regime) acknowledged(ctx context.Context, next time.Time) error {
 	now := r.Clock.Now()
+	withhold := withholdOf(r.sc)
 	for _, q := range r.Parties {
 		cut, ok := withhold[q.ID]
 		if !ok || now.After(cut) || next.Before(cut) {

@@ -45,7 +45,6 @@ type item struct {
 type round struct {
 	at    time.Time
 	items map[string][]*item // by party, in the party's order
-	n     int
 }
 
 // plan cuts the parties' timelines, and the disputes they send, into
@@ -86,12 +85,14 @@ func plan(s *scenario.Scenario) ([]*round, error) {
 		}
 		all = append(all, its)
 	}
+	withhold := withholdOf(s)
 	next := make([]int, len(all))
 	var out []*round
 	for {
-		// The earliest item not yet sent, and the day it must be sent by:
-		// within lagDays, and before its party stops sending.
-		var first, day civil.Date
+		// Each round takes the earliest notification not yet sent, and all
+		// that must go by the day it must be sent: within lagDays of its
+		// date, and before its party stops sending.
+		var day civil.Date
 		found := false
 		for i, its := range all {
 			if next[i] >= len(its) {
@@ -102,11 +103,12 @@ func plan(s *scenario.Scenario) ([]*round, error) {
 			if stop, ok := withhold[it.party]; ok && by >= civil.Of(stop) {
 				by = civil.Of(stop).AddDays(-1)
 			}
-			if !found || it.date < first {
-				first, found = it.date, true
+			if by < it.date {
+				// No round could carry it, and none after it.
+				return nil, fmt.Errorf("a %s of %s dated %s, after %s stopped sending on %s", it.kind, it.party, it.date, it.party, civil.Of(withhold[it.party]))
 			}
-			if day == 0 || by < day {
-				day = by
+			if !found || by < day {
+				day, found = by, true
 			}
 		}
 		if !found {
@@ -117,7 +119,6 @@ func plan(s *scenario.Scenario) ([]*round, error) {
 			for next[i] < len(its) && its[next[i]].date <= day {
 				it := its[next[i]]
 				rd.items[it.party] = append(rd.items[it.party], it)
-				rd.n++
 				next[i]++
 			}
 		}
