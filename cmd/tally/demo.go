@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -23,12 +24,16 @@ func serveDemo(cmd *cobra.Command, s *node.FileConfig, logger *slog.Logger) erro
 	defer stop()
 	start := time.Now()
 	r, err := demo.Start(ctx, demo.Options{Data: s.Data, Addr: s.Addr, Logger: logger})
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return err // the machine's state, not the command's input
+	}
 	if err != nil {
 		return badInput(err)
 	}
 	out := cmd.OutOrStdout()
 	first := r.Parties[0]
-	fmt.Fprintf(out, "tally demo: New START between the United States and Russia, %s to %s, as %d nodes on this machine\n\n", "2011-02-05", "2026-02-05", len(r.Parties))
+	pv := r.Provenance()
+	fmt.Fprintf(out, "tally demo: New START between the United States and Russia, %s to %s, as %d nodes on this machine\n\n", pv.Start, pv.End, len(r.Parties))
 	fmt.Fprintf(out, "  dashboard  %s  (the %s node)\n", first.URL, first.ID)
 	for _, p := range r.Parties {
 		fmt.Fprintf(out, "  node %-5s %s  data %s\n", p.ID, p.URL, p.Data)

@@ -67,9 +67,15 @@ func TestServeDemo(t *testing.T) {
 	if r.code != exitBadInput || !strings.Contains(r.stderr, "tally serve --demo") || !strings.Contains(r.stderr, "--regime regime.yaml --party US") {
 		t.Fatalf("tally serve alone: %d %s", r.code, r.stderr)
 	}
+	// What the demo sets itself is refused, not silently ignored.
+	for _, flag := range []string{"--party", "--treaty", "--checkpoint-interval"} {
+		if r := tally(t, "serve", "--demo", flag, "1s"); r.code != exitBadInput || !strings.Contains(r.stderr, flag) {
+			t.Errorf("tally serve --demo %s: %d %s", flag, r.code, r.stderr)
+		}
+	}
 	data := filepath.Join(t.TempDir(), "demo")
 	cmd, out := serveDemoCmd(t, "Ready in ", "--data", data, "--addr", "127.0.0.1:0")
-	for _, want := range []string{"dashboard  http://127.0.0.1:", "operator of US ", "operator of RU ", "inspector ", "observer ", "SIMULATED", "2226 notifications"} {
+	for _, want := range []string{"dashboard  http://127.0.0.1:", "operator of US ", "operator of RU ", "inspector ", "observer ", "SIMULATED", "2226 notifications", "2011-02-05 to 2026-02-05"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the demo's output lacks %q:\n%s", want, out)
 		}

@@ -217,7 +217,8 @@ acknowledged by the other party, on a simulated clock that it prints and
 that runs on from 2026-02-05 once the replay is done. On a data directory
 that holds a demo it starts it again as it was. It prints the dashboard's
 URL and a token per role; /healthz answers 200 once every declaration is
-applied and every log cosigned by the other party.
+applied and every log cosigned by the other party. With --demo give
+only --data, --addr and the log settings: the demo sets the rest itself.
 
 For a party's node, the data directory holds the projection (SQLite,
 tally.db), the party's log (log/, served at the regime's log prefix), its
@@ -256,6 +257,12 @@ TALLY_CPUPROFILE=FILE writes a CPU profile (pprof) until the node stops.`,
 			if nf.demo || os.Getenv("TALLY_DEMO") == "1" {
 				if cmd.Flags().Changed("regime") || cmd.Flags().Changed("party") {
 					return badInputf("--demo makes its own regime and parties: give --demo or --regime and --party, not both")
+				}
+				// The demo sets these itself, for the replay on its clock.
+				for _, f := range []string{"treaty", "keys", "ack-deadline", "checkpoint-interval", "replicate-interval"} {
+					if cmd.Flags().Changed(f) {
+						return badInputf("--%s is not for --demo, which sets it itself: give --demo with --data, --addr and the log settings only", f)
+					}
 				}
 				if !nf.addrGiven {
 					s.Addr = "" // the demo's own ports, or its default
