@@ -73,9 +73,6 @@ type DeclaredTotal struct {
 	Value int64  `yaml:"value" json:"value"`
 }
 
-// whole reports whether the declaration is in one part.
-func (d *Declaration) whole() bool { return d.Parts <= 1 }
-
 // partNo is the part's number, 1 for a declaration in one part.
 func (d *Declaration) partNo() int { return max(d.Part, 1) }
 

@@ -2,7 +2,6 @@ package exchange
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -92,13 +91,4 @@ func usInitial(t *testing.T) (*Declaration, []Loading) {
 		t.Fatal(err)
 	}
 	return d, ls
-}
-
-func mustJSON(t *testing.T, v any) json.RawMessage {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -218,9 +218,7 @@ func randomHistory(t *testing.T, seed int64) {
 		}
 		applied++
 		if ev.Op == OpNew {
-			for _, u := range l.uids[before:] {
-				uids = append(uids, u)
-			}
+			uids = append(uids, l.uids[before:]...)
 		}
 	}
 	snapshots[day] = live()

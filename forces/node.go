@@ -198,14 +198,6 @@ func describe(n *yaml.Node) string {
 	return "an alias"
 }
 
-// nodeLine is a node's line, or 0.
-func nodeLine(n *yaml.Node) int {
-	if n == nil {
-		return 0
-	}
-	return n.Line
-}
-
 // quoteList renders names for messages: "a", "b" or "c".
 func quoteList(names []string) string {
 	q := make([]string, len(names))

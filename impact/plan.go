@@ -440,10 +440,8 @@ func (pl *planner) download(st step, cands []candidate, tg target) bool {
 	}
 	// Missiles already downloaded first, then in candidates' order.
 	type part struct {
-		c        candidate
-		to, n    int
-		downBy   int
-		perSplit int64
+		c     candidate
+		to, n int
 	}
 	var parts []part
 	for _, c := range cands {

@@ -72,8 +72,6 @@ type Rates struct {
 	Note         string `yaml:"note,omitempty" json:"note,omitempty"`
 	// File is where the rates were read from.
 	File string `yaml:"-" json:"file"`
-
-	defaults *Rates
 }
 
 //go:embed default-rates.yaml
