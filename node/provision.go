@@ -122,15 +122,6 @@ func (p *provTracker) save(ctx context.Context, st store.Store, receivers []stri
 	return nil
 }
 
-// archivePointers adapts a Log's archive to pointers.
-func archivePointers(cps []ledger.ArchivedCheckpoint) []*ledger.ArchivedCheckpoint {
-	out := make([]*ledger.ArchivedCheckpoint, len(cps))
-	for i := range cps {
-		out[i] = &cps[i]
-	}
-	return out
-}
-
 // fetchArchive brings the local copy of a log's checkpoint archive up to
 // date, reading only what it does not have (the archive only grows), and
 // reports whether it grew.
