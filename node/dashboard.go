@@ -368,7 +368,9 @@ func (v *dashView) Checkpoints(ctx context.Context, party string, k int) ([]serv
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	// The node's clock, as everywhere else: on a simulated clock ahead of
+	// the real one, its cosignatures are not in the future.
+	now := v.n.cfg.Now()
 	var out []server.Checkpoint
 	for i := len(cps) - 1; i >= 0 && len(out) < k; i-- {
 		a := cps[i]
