@@ -295,9 +295,14 @@ type ReadingResult struct {
 	Disputes []string      `json:"disputes,omitempty"`
 	Result   *count.Result `json:"result,omitempty"`
 	// Error says why the reading could not be counted (a dispute naming
-	// items the owner does not have).
+	// items the owner does not have); to a viewer who may not see items,
+	// only that it could not (ReadingNotCounted), since why names them.
 	Error string `json:"error,omitempty"`
 }
+
+// ReadingNotCounted is ReadingResult.Error for a viewer without
+// item-level access.
+const ReadingNotCounted = "could not be counted under this reading"
 
 // ComplianceView is a party's standing under the treaty on a date, as
 // declared and under each other party's reading where one disputes.
@@ -386,8 +391,14 @@ func (n *Node) Compliance(ctx context.Context, who Access, party string, date ci
 		if err == nil {
 			rr.Result, err = count.Evaluate(n.treaty, read, date)
 		}
-		if err != nil {
+		switch {
+		case err == nil:
+		case who.ItemLevel():
 			rr.Error = err.Error()
+		default:
+			// Why names the disputed items (their UIDs): item-level
+			// data, which the viewer may not see.
+			rr.Error = ReadingNotCounted
 		}
 		v.Readings = append(v.Readings, rr)
 	}
