@@ -297,6 +297,11 @@ func demoChecks(t *testing.T, r *demo.Regime, self string) []pageCheck {
 			js(`document.querySelector("h1").innerText.includes(%q)`, string(last.Kind)),
 			js(`(() => { const c = document.querySelector("table.provided tbody tr td"); return c.innerText >= %q && c.innerText < %q })()`, first, stop),
 			`document.querySelector("table.provided tbody tr").innerText.includes("in time")`,
+			// Verify checks against the regime in the form, which this
+			// node filled: the page says so, and to compare it.
+			`!document.getElementById("receipt-h").parentElement.innerText.includes("nothing this server says")`,
+			`document.getElementById("receipt-h").parentElement.innerText.includes("compare those keys with your own copy of the regime")`,
+			`document.getElementById("regime").value.includes("keys:")`,
 		}})
 	}
 	out = append(out, pageCheck{"/notifications?late=1", 1, []string{`document.body.innerText.includes("No notification matches.")`}})
