@@ -352,7 +352,12 @@ func readingsOn(ds []*store.Dispute, party string, date civil.Date) ([]*forces.R
 			names = append(names, dr.Name)
 			idl = append(idl, d.ID)
 		}
-		r.Name = fmt.Sprintf("%s reading (%s)", by, strings.Join(names, "; "))
+		// A dispute's reading usually says whose it is ("RU reading
+		// (2018-2022 dispute)"): not "RU reading (RU reading (...))".
+		r.Name = strings.Join(names, "; ")
+		if !strings.HasPrefix(r.Name, by+" reading") {
+			r.Name = fmt.Sprintf("%s reading (%s)", by, r.Name)
+		}
 		out = append(out, r)
 		ids = append(ids, idl)
 	}
