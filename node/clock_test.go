@@ -105,3 +105,48 @@ func TestNodesOnASimulatedClock(t *testing.T) {
 		t.Fatalf("healthz with nothing missing: %d %v", code, v)
 	}
 }
+
+// The dashboard's checkpoints are judged on the node's clock, as the node
+// judged them when it took them: on a clock two years ahead of the real
+// one, a cosignature made on that clock is not "in the future".
+func TestDashboardCheckpointsOnTheNodesClock(t *testing.T) {
+	sim := time.Now().UTC().AddDate(2, 0, 0).Truncate(time.Second)
+	c := newCluster(t, "US", "RU")
+	c.now = func() time.Time { return sim }
+	us, _ := c.start("US"), c.start("RU")
+	ctx := context.Background()
+	a := c.author("US")
+	a.Now = c.now
+	d, ls := initialOf(t, "US", 2)
+	if _, err := c.client("US").Send(ctx, a, []exchange.Draft{draft(t, exchange.InitialDeclaration, "2011-02-05", d)}, map[int][]exchange.Loading{0: ls}); err != nil {
+		t.Fatal(err)
+	}
+	if err := us.WaitWitnessed(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	v := &dashView{n: us, who: inspector}
+	for _, party := range []string{"US", "RU"} {
+		eventually(t, 20*time.Second, func() error {
+			cps, err := v.Checkpoints(ctx, party, 5)
+			if err != nil {
+				return err
+			}
+			if len(cps) == 0 {
+				return fmt.Errorf("no checkpoint of %s", party)
+			}
+			for _, cp := range cps {
+				if len(cp.Problems) > 0 {
+					t.Fatalf("%s's checkpoint of size %d: %v", party, cp.Size, cp.Problems)
+				}
+			}
+			cp := cps[0]
+			if !cp.Witnessed || len(cp.Cosigned) != 1 {
+				return fmt.Errorf("%s's newest checkpoint (size %d) not witnessed yet: %+v", party, cp.Size, cp.Cosigned)
+			}
+			if got := cp.Cosigned[0].Time; got.Before(sim.Add(-time.Minute)) {
+				return fmt.Errorf("%s's checkpoint cosigned at %s, not on the node's clock (%s)", party, got, sim)
+			}
+			return nil
+		})
+	}
+}

@@ -149,6 +149,18 @@ func (v *dashView) State(ctx context.Context, party string, date civil.Date) (*f
 	return f.At(date)
 }
 
+func (v *dashView) Readings(ctx context.Context, party string, date civil.Date) ([]*forces.Reading, error) {
+	if err := v.itemLevel("the readings of a party's forces are"); err != nil {
+		return nil, err
+	}
+	id, err := v.n.checkParty(party)
+	if err != nil {
+		return nil, dashErr(err)
+	}
+	rs, _, err := v.n.readingsAt(ctx, id, date)
+	return rs, err
+}
+
 // entries reads the entries at indexes of party's log, without their
 // bodies, with the parties each reached late.
 func (v *dashView) entries(ctx context.Context, party string, indexes []uint64) (map[uint64]*server.Notification, error) {
@@ -368,7 +380,9 @@ func (v *dashView) Checkpoints(ctx context.Context, party string, k int) ([]serv
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	// The node's clock, as everywhere else: on a simulated clock ahead of
+	// the real one, its cosignatures are not in the future.
+	now := v.n.cfg.Now()
 	var out []server.Checkpoint
 	for i := len(cps) - 1; i >= 0 && len(out) < k; i-- {
 		a := cps[i]

@@ -295,9 +295,14 @@ type ReadingResult struct {
 	Disputes []string      `json:"disputes,omitempty"`
 	Result   *count.Result `json:"result,omitempty"`
 	// Error says why the reading could not be counted (a dispute naming
-	// items the owner does not have).
+	// items the owner does not have); to a viewer who may not see items,
+	// only that it could not (ReadingNotCounted), since why names them.
 	Error string `json:"error,omitempty"`
 }
+
+// ReadingNotCounted is ReadingResult.Error for a viewer without
+// item-level access.
+const ReadingNotCounted = "could not be counted under this reading"
 
 // ComplianceView is a party's standing under the treaty on a date, as
 // declared and under each other party's reading where one disputes.
@@ -347,7 +352,12 @@ func readingsOn(ds []*store.Dispute, party string, date civil.Date) ([]*forces.R
 			names = append(names, dr.Name)
 			idl = append(idl, d.ID)
 		}
-		r.Name = fmt.Sprintf("%s reading (%s)", by, strings.Join(names, "; "))
+		// A dispute's reading usually says whose it is ("RU reading
+		// (2018-2022 dispute)"): not "RU reading (RU reading (...))".
+		r.Name = strings.Join(names, "; ")
+		if !strings.HasPrefix(r.Name, by+" reading") {
+			r.Name = fmt.Sprintf("%s reading (%s)", by, r.Name)
+		}
 		out = append(out, r)
 		ids = append(ids, idl)
 	}
@@ -386,8 +396,14 @@ func (n *Node) Compliance(ctx context.Context, who Access, party string, date ci
 		if err == nil {
 			rr.Result, err = count.Evaluate(n.treaty, read, date)
 		}
-		if err != nil {
+		switch {
+		case err == nil:
+		case who.ItemLevel():
 			rr.Error = err.Error()
+		default:
+			// Why names the disputed items (their UIDs): item-level
+			// data, which the viewer may not see.
+			rr.Error = ReadingNotCounted
 		}
 		v.Readings = append(v.Readings, rr)
 	}

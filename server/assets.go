@@ -104,14 +104,6 @@ func (a *assets) url(name string) string {
 	return "/static/" + name + "?v=" + f.hash[:12]
 }
 
-// sha256 is the hex SHA-256 of an asset's bytes, as served uncompressed.
-func (a *assets) sha256(name string) string {
-	if f, ok := a.files[name]; ok {
-		return f.hash
-	}
-	return ""
-}
-
 func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f, ok := a.files[r.URL.Path]
 	if !ok {

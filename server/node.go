@@ -94,6 +94,11 @@ type View interface {
 	// State is the same as a forces.State, for the impact of proposals
 	// (item level; loadings as the treaty shares them, per base).
 	State(ctx context.Context, party string, date civil.Date) (*forces.State, error)
+	// Readings are the other parties' readings of a party's items that
+	// hold on a date (their disputes then), one per disputing party, to
+	// count State under as Compliance does (item level: they name
+	// items).
+	Readings(ctx context.Context, party string, date civil.Date) ([]*forces.Reading, error)
 	// ItemHistory is every notified change of one item, oldest first
 	// (item level).
 	ItemHistory(ctx context.Context, party, uid string) ([]ItemChange, error)

@@ -275,8 +275,9 @@ func demoChecks(t *testing.T, r *demo.Regime, self string) []pageCheck {
 		js(`Chart.getChart(document.getElementById("bars-deployed-and-nondeployed-launchers")).data.datasets[0].data.includes(901)`),
 	}})
 	// The notifications, newest first: the first of each party's that is
-	// not a note (the role matrix writes notes into the shared demo).
-	lastJS := `[...document.getElementById("list-caption").closest("table").querySelectorAll("tbody tr")].filter(r => r.querySelector("th .sub").innerText !== "note/v1")`
+	// not a note or a dispute (the role matrix writes those into the
+	// shared demo).
+	lastJS := `[...document.getElementById("list-caption").closest("table").querySelectorAll("tbody tr")].filter(r => !["note/v1", "dispute/v1", "dispute-resolution/v1"].includes(r.querySelector("th .sub").innerText))`
 	for _, p := range []string{"RU", "US"} {
 		stop := map[string]civil.Date{"RU": civil.MustParse("2023-02-28"), "US": civil.MustParse("2023-06-01")}[p]
 		// A round goes within five days of what it carries, the last the
@@ -296,14 +297,20 @@ func demoChecks(t *testing.T, r *demo.Regime, self string) []pageCheck {
 			js(`document.querySelector("h1").innerText.includes(%q)`, string(last.Kind)),
 			js(`(() => { const c = document.querySelector("table.provided tbody tr td"); return c.innerText >= %q && c.innerText < %q })()`, first, stop),
 			`document.querySelector("table.provided tbody tr").innerText.includes("in time")`,
+			// Verify checks against the regime in the form, which this
+			// node filled: the page says so, and to compare it.
+			`!document.getElementById("receipt-h").parentElement.innerText.includes("nothing this server says")`,
+			`document.getElementById("receipt-h").parentElement.innerText.includes("compare those keys with your own copy of the regime")`,
+			`document.getElementById("regime").value.includes("keys:")`,
 		}})
 	}
 	out = append(out, pageCheck{"/notifications?late=1", 1, []string{`document.body.innerText.includes("No notification matches.")`}})
 	return out
 }
 
-// lastNotification is party's last notification that is not a note, as
-// the US node has it.
+// lastNotification is party's last notification that is not a note or
+// a dispute (kinds the role matrix writes into the shared demo), as the
+// US node has it.
 func lastNotification(t *testing.T, r *demo.Regime, party string) *node.NotificationView {
 	t.Helper()
 	vs, err := r.Party("US").Node.Notifications(context.Background(), node.Access{Role: node.RoleInspector}, node.NotificationFilter{Party: party, Newest: true, Limit: 20})
@@ -311,7 +318,9 @@ func lastNotification(t *testing.T, r *demo.Regime, party string) *node.Notifica
 		t.Fatal(err)
 	}
 	for _, v := range vs {
-		if v.Kind != exchange.NoteKind {
+		switch v.Kind {
+		case exchange.NoteKind, exchange.DisputeKind, exchange.DisputeResolution:
+		default:
 			return v
 		}
 	}

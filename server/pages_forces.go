@@ -52,8 +52,11 @@ type forcesView struct {
 	WarheadsTotal int
 	Decls         []declRow
 	DeclCols      []string
-	Disc          []Discrepancy
-	DiscOf        *declRow
+	// Labelled: the node labels its data (Provenance), so the
+	// declarations' totals are marked with their provenance.
+	Labelled bool
+	Disc     []Discrepancy
+	DiscOf   *declRow
 }
 
 type forcesForm struct {
@@ -74,7 +77,10 @@ type siteRow struct {
 
 type declRow struct {
 	Declaration
-	Totals    []declTotal
+	Totals []declTotal
+	// Synthetic: the node's provenance says the declaration, or one of
+	// its totals, was never published. Never taken from the note, which
+	// may say what it likes.
 	Synthetic bool
 	URL       string
 }
@@ -207,18 +213,19 @@ func (d *dashboard) forces(w http.ResponseWriter, r *http.Request) {
 	for _, l := range t.Limits {
 		fv.DeclCols = append(fv.DeclCols, capitalise(l.Name))
 	}
+	pv := d.provenance()
+	fv.Labelled = pv != nil
 	for _, dc := range decls {
 		row := declRow{Declaration: dc, URL: fmt.Sprintf("/notifications/%s/%d", dc.Party, dc.First),
-			Synthetic: strings.Contains(strings.ToLower(dc.Note), "synthetic")}
-		off, hasOff := d.history.row(dc.AsOf, dc.Party)
+			Synthetic: pv.synthetic(dc.Party, dc.AsOf)}
 		for _, l := range t.Limits {
 			dt := declTotal{Value: "—"}
 			for _, tot := range dc.Totals {
 				if tot.Total == l.Total {
 					dt.Value = treaty.FormatInt(tot.Value)
-					if n, ok := off.Totals[l.Total]; hasOff && ok {
-						dt.Official, dt.OfficialText = officialMark(tot.Value, n, dc.AsOf)
-					}
+					// The node's provenance of the total if it labels
+					// it, else the published figure of that date.
+					dt.Official, dt.OfficialText = d.mark(pv, dc.Party, dc.AsOf, l.Total, tot.Value)
 				}
 			}
 			row.Totals = append(row.Totals, dt)

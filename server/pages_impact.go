@@ -80,6 +80,22 @@ type impactProp struct {
 	Title    string `json:"title"`
 	Deadline string `json:"deadline"`
 	How      string `json:"deadline_how"`
+	// Linked are the proposal's linked clauses and whether each holds on
+	// the date (issue 5 §4): a right to withdraw, a limit that changes.
+	Linked []impactClause `json:"linked,omitempty"`
+}
+
+// impactClause is a linked clause on the page's date.
+type impactClause struct {
+	ID   string `json:"id"`
+	Says string `json:"says"`
+	// State is "holds", "does not hold" or "unknown" (nothing declared
+	// for its tracked category by the date); Text says it all in a line,
+	// with the number and who declared it.
+	State  string `json:"state"`
+	Holds  bool   `json:"holds"`
+	Text   string `json:"text"`
+	Source string `json:"source,omitempty"`
 }
 
 type impactSide struct {
@@ -241,7 +257,15 @@ func (d *dashboard) impactView(r *http.Request, v View) (impactView, int) {
 				}
 				break
 			}
-			sides = append(sides, impact.Side{State: st, Forces: fmt.Sprintf("%s's log, %s", party.ID, at)})
+			// The other parties' readings of these forces on the date (the
+			// disputes the Overview counts under), each a side of its
+			// own next to the declaration, as `tally impact --dispute`.
+			rds, err := v.Readings(r.Context(), party.ID, at)
+			if err != nil {
+				iv.Errors["forces"] = err.Error()
+				break
+			}
+			sides = append(sides, impact.Side{State: st, Forces: fmt.Sprintf("%s's log, %s", party.ID, at), Readings: rds})
 		}
 	default:
 		f, err := forces.Bundled(form.Forces)
@@ -385,6 +409,16 @@ func impactOf(rep *impact.Report, set map[string]int64) *impactResult {
 	}
 	for _, pi := range rep.Proposals {
 		ip := impactProp{ID: pi.ID, Title: pi.Title, Deadline: pi.Deadline.String(), How: pi.DeadlineHow}
+		for _, cs := range pi.Linked {
+			c := impactClause{ID: cs.ID, Says: cs.Says, Holds: cs.Holds, Text: cs.Text, Source: cs.Source.Source, State: "does not hold"}
+			switch {
+			case !cs.Known:
+				c.State = "unknown"
+			case cs.Holds:
+				c.State = "holds"
+			}
+			ip.Linked = append(ip.Linked, c)
+		}
 		res.Proposals = append(res.Proposals, ip)
 	}
 	np := len(rep.Proposals)

@@ -13,7 +13,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/tally-project/tally/civil"
 	"github.com/tally-project/tally/exchange"
 	"github.com/tally-project/tally/regime"
 	"github.com/tally-project/tally/treaty"
@@ -359,12 +358,4 @@ func regimeYAML(reg *regime.Regime) (string, error) {
 		return "", err
 	}
 	return string(b), nil
-}
-
-// dateOf is a civil date or "".
-func dateOf(d civil.Date) string {
-	if d == 0 {
-		return ""
-	}
-	return d.String()
 }

@@ -150,6 +150,34 @@ func (pv *Provenance) total(party string, date civil.Date, id string) (Provenanc
 	return ProvenanceTotal{}, false
 }
 
+// synthetic reports whether the node labels party's declaration as of
+// date synthetic, or any of its totals: false when the node labels
+// nothing, or not that declaration.
+func (pv *Provenance) synthetic(party string, date civil.Date) bool {
+	if pv == nil {
+		return false
+	}
+	for _, p := range pv.Parties {
+		if p.ID != party {
+			continue
+		}
+		for _, dcl := range p.Declarations {
+			if dcl.AsOf != date {
+				continue
+			}
+			if dcl.Synthetic {
+				return true
+			}
+			for _, t := range dcl.Totals {
+				if t.Provenance == "synthetic" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // provenanceMark is how the Overview marks a count the node labels: its
 // provenance, and what the label says. A count that is not the labelled
 // value (the log says something else than the declaration the label is

@@ -66,15 +66,6 @@ func sharedDemo(t testing.TB) *demo.Regime {
 	return shared.r
 }
 
-// parties are the demo's party ids, in the regime's order.
-func parties(r *demo.Regime) []string {
-	var out []string
-	for _, p := range r.Parties {
-		out = append(out, p.ID)
-	}
-	return out
-}
-
 // urlOf is party's node's base URL ("http://127.0.0.1:port/").
 func urlOf(r *demo.Regime, party string) string { return r.Party(party).URL }
 

@@ -575,3 +575,83 @@ func TestOpenAPIChecksCatch(t *testing.T) {
 		t.Errorf("a good answer fails: %v", err)
 	}
 }
+
+// A reading that cannot be counted (Russia disputes a US item that does
+// not exist) says why to those who may see items, naming the item; to an
+// observer only that it could not be counted, in the API and on the
+// Overview: why names the item's UID. The dispute is withdrawn the next
+// day, so that it holds on one day only, which no other test looks at.
+func TestRoleMatrixReadingError(t *testing.T) {
+	r := sharedDemo(t)
+	ru := r.Party("RU")
+	base := strings.TrimSuffix(ru.URL, "/")
+	day := civil.MustParse("2013-07-04")
+	const ghost = "US-ICBM-999999"
+	submit := func(k exchange.Kind, eff civil.Date, body any) uint64 {
+		t.Helper()
+		resp, b := do(t, "POST", base+node.APIPrefix+"/notifications", ru.Operator, "application/json",
+			mustJSON(t, node.SubmitRequest{Drafts: []exchange.Draft{mustDraft(t, k, eff, body)}}))
+		var sr node.SubmitResponse
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &sr) != nil || len(sr.Receipts) != 1 {
+			t.Fatalf("submitting a %s: %d %.300s", k, resp.StatusCode, b)
+		}
+		return sr.Receipts[0].Seq
+	}
+	seq := submit(exchange.DisputeKind, day, exchange.Dispute{ID: "role-matrix-ghost", Of: "US", Text: "a missile the United States never declared",
+		Reading: forces.Reading{Name: "a ghost missile", By: "RU", Of: "US", Changes: []forces.ReadingChange{{UIDs: []string{ghost}, Status: forces.NonDeployed}}}})
+	submit(exchange.DisputeResolution, day.AddDays(1), exchange.Resolution{Dispute: exchange.Ref{Party: "RU", Seq: seq}, Outcome: exchange.OutcomeWithdrawn})
+
+	for _, v := range viewers(r) {
+		if !v.knownAt("RU") {
+			continue
+		}
+		name := "RU node, as " + v.name
+		resp, b := do(t, "GET", base+node.APIPrefix+"/compliance/US?date="+day.String(), v.token, "", nil)
+		var cv struct {
+			Readings []struct{ By, Error string }
+		}
+		if err := json.Unmarshal(b, &cv); resp.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("%s: compliance of US: %d %v %.300s", name, resp.StatusCode, err, b)
+		}
+		var errs []string
+		for _, rr := range cv.Readings {
+			if rr.By == "RU" {
+				errs = append(errs, rr.Error)
+			}
+		}
+		if len(errs) != 1 {
+			t.Fatalf("%s: %d readings by RU on %s, want 1: %s", name, len(errs), day, b)
+		}
+		if v.role == node.RoleObserver {
+			if errs[0] != node.ReadingNotCounted || uidPattern.Match(b) {
+				t.Errorf("%s: the reading's error is %q (UIDs in the answer: %v)", name, errs[0], uidPattern.FindAllString(string(b), 3))
+			}
+		} else if !strings.Contains(errs[0], ghost) {
+			t.Errorf("%s: the reading's error %q does not name the item", name, errs[0])
+		}
+		// The day after, the dispute is withdrawn.
+		_, b = do(t, "GET", base+node.APIPrefix+"/compliance/US?date="+day.AddDays(1).String(), v.token, "", nil)
+		if strings.Contains(string(b), "a ghost missile") {
+			t.Errorf("%s: the withdrawn dispute still holds the day after", name)
+		}
+
+		resp, body := fetch(t, r, "RU", v.token, "/?date="+day.String())
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: the Overview: %d", name, resp.StatusCode)
+		}
+		var warn string
+		for _, p := range server.All(server.ParseHTML(t, body), "p", "warning") {
+			if strings.HasPrefix(server.Text(p), "Not counted under this reading") {
+				warn = server.Text(p)
+			}
+		}
+		switch {
+		case warn == "":
+			t.Errorf("%s: the Overview does not say the reading was not counted", name)
+		case v.role == node.RoleObserver && (uidPattern.MatchString(body) || !strings.Contains(warn, "only the parties' operators and inspectors")):
+			t.Errorf("%s: the Overview says %q (UIDs in the page: %v)", name, warn, uidPattern.FindAllString(body, 3))
+		case v.role != node.RoleObserver && !strings.Contains(warn, ghost):
+			t.Errorf("%s: the Overview says %q, without the item", name, warn)
+		}
+	}
+}

@@ -93,7 +93,6 @@ func eventSummary(ev *forces.Event) string {
 	n := len(ev.UIDs)
 	switch ev.Op {
 	case forces.OpNew:
-		n = len(ev.Items)
 		counts := map[string]int{}
 		var keys []string
 		for _, it := range ev.Items {
