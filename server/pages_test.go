@@ -150,7 +150,7 @@ func TestImpactUnderTheNodesReadings(t *testing.T) {
 	if got := res.cell(t, "US (as declared)", launchers); got != "800 of 800: within" {
 		t.Errorf("US as declared: %s", got)
 	}
-	if got := res.cell(t, "US (RU reading (2018-2022 dispute))", launchers); got != "901 of 800: 101 over" {
+	if got := res.cell(t, "US (RU reading (2018-2022 dispute of the US conversions))", launchers); got != "901 of 800: 101 over" {
 		t.Errorf("US as Russia reads them: %s", got)
 	}
 	if got := res.cell(t, "RU (as declared)", launchers); strings.HasSuffix(got, "over") {
@@ -170,7 +170,7 @@ func TestImpactUnderTheNodesReadings(t *testing.T) {
 	for _, tr := range server.All(server.ParseHTML(t, body), "tr", "side-head") {
 		heads = append(heads, server.Text(tr))
 	}
-	if len(heads) != 3 || !strings.Contains(heads[1], "US (RU reading (2018-2022 dispute))") {
+	if len(heads) != 3 || !strings.Contains(heads[1], "US (RU reading (2018-2022 dispute of the US conversions))") {
 		t.Errorf("/impact: sides %q", heads)
 	}
 }
