@@ -138,15 +138,8 @@ func (v *dashView) State(ctx context.Context, party string, date civil.Date) (*f
 	if err := v.itemLevel("a party's forces are"); err != nil {
 		return nil, err
 	}
-	id, err := v.n.checkParty(party)
-	if err != nil {
-		return nil, dashErr(err)
-	}
-	f, _, err := v.n.proj.forcesOf(ctx, id, 0)
-	if err != nil {
-		return nil, err
-	}
-	return f.At(date)
+	_, s, _, err := v.n.stateAt(ctx, party, date, 0)
+	return s, dashErr(err)
 }
 
 func (v *dashView) Readings(ctx context.Context, party string, date civil.Date) ([]*forces.Reading, error) {

@@ -203,15 +203,7 @@ func (n *Node) Forces(ctx context.Context, who Access, party string, date civil.
 	if !who.ItemLevel() {
 		return nil, forbidden("item-level forces are for operators and inspectors")
 	}
-	id, err := n.checkParty(party)
-	if err != nil {
-		return nil, err
-	}
-	f, size, err := n.proj.forcesOf(ctx, id, knownAt)
-	if err != nil {
-		return nil, err
-	}
-	s, err := f.At(date)
+	id, s, size, err := n.stateAt(ctx, party, date, knownAt)
 	if err != nil {
 		return nil, err
 	}
@@ -364,19 +356,30 @@ func readingsOn(ds []*store.Dispute, party string, date civil.Date) ([]*forces.R
 	return out, ids, nil
 }
 
+// stateAt is party's forces on date as the first knownAt entries of its
+// log tell them (0: all the node holds), with the party's id and the size
+// of the log they were read from.
+func (n *Node) stateAt(ctx context.Context, party string, date civil.Date, knownAt uint64) (string, *forces.State, uint64, error) {
+	id, err := n.checkParty(party)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	f, size, err := n.proj.forcesOf(ctx, id, knownAt)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	s, err := f.At(date)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	return id, s, size, nil
+}
+
 // Compliance counts party's forces on date under the treaty, as declared
 // and under each reading. Everyone may ask; observers get the totals and
 // limits without the item-level explanation.
 func (n *Node) Compliance(ctx context.Context, who Access, party string, date civil.Date, knownAt uint64) (*ComplianceView, error) {
-	id, err := n.checkParty(party)
-	if err != nil {
-		return nil, err
-	}
-	f, size, err := n.proj.forcesOf(ctx, id, knownAt)
-	if err != nil {
-		return nil, err
-	}
-	s, err := f.At(date)
+	id, s, size, err := n.stateAt(ctx, party, date, knownAt)
 	if err != nil {
 		return nil, err
 	}
