@@ -43,7 +43,7 @@ func loopback(tb testing.TB) Submit {
 		srv.Close()
 		l.Close()
 	})
-	return HTTPSubmit("http://"+ln.Addr().String()+"/", HTTPClient(2048, true))
+	return HTTPSubmit("http://"+ln.Addr().String()+"/", HTTPClient(2048, true), nil)
 }
 
 func tesseraSubmit(tb testing.TB, await bool) Submit {
@@ -77,7 +77,7 @@ func TestIngest(t *testing.T) {
 		}
 	}
 	// A submit endpoint that fails is counted, not hidden.
-	bad := HTTPSubmit("http://127.0.0.1:1/", http.DefaultClient)
+	bad := HTTPSubmit("http://127.0.0.1:1/", http.DefaultClient, nil)
 	if r := Ingest(ctx, "nowhere", IngestConfig{Entries: 3, Concurrency: 1}, bad); r.Errors != 3 || r.FirstError == nil {
 		t.Fatalf("%v", r)
 	}

@@ -81,13 +81,17 @@ func SubmitServer(ln net.Listener, l *ledger.Log) *http.Server {
 	return srv
 }
 
-// HTTPSubmit POSTs each entry to url and expects a receipt (a C2SP
-// tlog-proof) back with status 200, and that it proves that entry.
-func HTTPSubmit(url string, c *http.Client) Submit {
+// HTTPSubmit POSTs each entry to url, with header (may be nil), and
+// expects a receipt (a C2SP tlog-proof) back with status 200, and that it
+// proves that entry.
+func HTTPSubmit(url string, c *http.Client, header http.Header) Submit {
 	return func(ctx context.Context, entry []byte) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(entry))
 		if err != nil {
 			return err
+		}
+		for k, v := range header {
+			req.Header[k] = v
 		}
 		resp, err := c.Do(req)
 		if err != nil {
