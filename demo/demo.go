@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tally-project/tally/civil"
+	"github.com/tally-project/tally/internal/durable"
 	"github.com/tally-project/tally/ledger/keys"
 	"github.com/tally-project/tally/node"
 	"github.com/tally-project/tally/regime"
@@ -526,20 +527,5 @@ func (st *state) save(dir string) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, stateFile)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err = f.Write(append(data, '\n')); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return durable.WriteFile(filepath.Join(dir, stateFile), append(data, '\n'), 0o600)
 }

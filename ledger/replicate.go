@@ -19,7 +19,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 	"github.com/transparency-dev/tessera/api/layout"
 
-	"github.com/tally-project/tally/ledger/internal/journal"
+	"github.com/tally-project/tally/internal/durable"
 	"github.com/tally-project/tally/regime"
 )
 
@@ -318,5 +318,5 @@ func (r *Replicator) save() error {
 	if err != nil {
 		return err
 	}
-	return journal.WriteFileAtomic(r.path, data, 0o644)
+	return durable.WriteFile(r.path, data, 0o644)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/tally-project/tally/internal/durable"
 	"github.com/tally-project/tally/internal/yamlpos"
 )
 
@@ -109,7 +110,7 @@ func WriteTokens(path string, ts []Token) error {
 	for _, t := range ts {
 		s += fmt.Sprintf("  - {name: %s, role: %s, token: %s}\n", t.Name, t.Role, t.Token)
 	}
-	return writeFileSync(path, []byte(s))
+	return durable.WriteFile(path, []byte(s), 0o600)
 }
 
 // clock is Config.Now, or time.Now.

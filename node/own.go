@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/tally-project/tally/civil"
 	"github.com/tally-project/tally/exchange"
+	"github.com/tally-project/tally/internal/durable"
 	"github.com/tally-project/tally/ledger"
 	"github.com/tally-project/tally/ledger/receipt"
 )
@@ -491,36 +491,9 @@ func (n *Node) savePrivate(ps []PrivateLoadings, entries [][]byte, aps []*exchan
 		if err != nil {
 			return err
 		}
-		if err := writeFileSync(path, data); err != nil {
+		if err := durable.WriteFile(path, data, 0o600); err != nil {
 			return fmt.Errorf("keeping the private loadings: %v", err)
 		}
-	}
-	return nil
-}
-
-func writeFileSync(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
